@@ -1,0 +1,95 @@
+//! The command-line interface: clap types and one file per subcommand. Data goes to files,
+//! tables to stdout, progress and errors to stderr.
+
+mod check;
+mod run;
+
+use std::fmt;
+
+use clap::{Parser, Subcommand};
+
+use crate::experiment::{OutputError, ReplicationError};
+use crate::scenario::ScenarioError;
+
+/// faultline command line.
+#[derive(Parser, Debug)]
+#[command(
+    name = "faultline",
+    version,
+    about = "Discrete-event evaluation of fault-tolerant stream processing",
+    after_help = "Examples:\n  faultline run scenarios/sensor-monitoring.ron\n  faultline check scenarios/*.ron"
+)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run every replication of a scenario and write results/<name>/<run-id>/.
+    Run(run::Args),
+    /// Check scenario files without running them and report every problem found.
+    Check(check::Args),
+}
+
+/// Why a command failed; decides the exit code.
+#[derive(Debug)]
+pub enum CliError {
+    /// A scenario could not be loaded (exit 2).
+    Scenario(ScenarioError),
+    /// Several scenario files failed `check` (exit 2); each was already reported.
+    ChecksFailed {
+        /// Files that failed.
+        failed: usize,
+        /// Files checked.
+        total: usize,
+    },
+    /// Bad arguments that clap could not catch (exit 2).
+    Usage(String),
+    /// A replication failed (exit 1).
+    Run(ReplicationError),
+    /// Results could not be written (exit 1).
+    Output(OutputError),
+}
+
+impl CliError {
+    /// 2 for invalid input or usage, 1 for a run that failed.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::Scenario(_) | Self::ChecksFailed { .. } | Self::Usage(_) => 2,
+            Self::Run(_) | Self::Output(_) => 1,
+        }
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Scenario(e) => e.fmt(f),
+            Self::ChecksFailed { failed, total } => {
+                write!(f, "{failed} of {total} scenario files are invalid")
+            }
+            Self::Usage(m) => f.write_str(m),
+            Self::Run(e) => e.fmt(f),
+            Self::Output(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for CliError {}
+
+impl From<ScenarioError> for CliError {
+    fn from(e: ScenarioError) -> Self {
+        Self::Scenario(e)
+    }
+}
+
+/// Runs a parsed command line.
+pub fn execute(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Check(args) => check::run(args),
+    }
+}

@@ -1,0 +1,160 @@
+//! Experiments: replications of a scenario run in parallel, aggregated into confidence
+//! intervals, and written as a results directory.
+//!
+//! Replication `r` of a run with master seed `S` draws every random number from streams
+//! seeded by `derive_seed(S, r, stream, index)`, so it can be rerun alone and gives the same
+//! numbers whatever the thread count. Rayon's indexed `collect` keeps replication order, and
+//! every sum runs in that order, so the summary files are byte-identical with 1 or N threads.
+
+mod output;
+
+use std::fmt;
+
+use rayon::prelude::*;
+
+pub use output::{OutputError, RunManifest, manifest, utc_now as output_utc_now, write_results};
+
+use crate::metrics::ReplicationSummary;
+use crate::scenario::Scenario;
+use crate::sim::SimDuration;
+use crate::stats::{Interval, t_interval};
+use crate::world::{SimError, run_replication};
+
+/// Results of every replication of one configuration (a cell; one per variant from the
+/// fault-tolerance work on).
+#[derive(Clone, Debug)]
+pub struct CellResult {
+    /// Label of the cell, `[a-z0-9-]`.
+    pub label: String,
+    /// Per-replication summaries, in replication order.
+    pub replications: Vec<ReplicationSummary>,
+}
+
+/// One metric aggregated across replications.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MetricSummary {
+    /// Metric name (see `metrics`).
+    pub name: String,
+    /// Mean and confidence interval over the replications where the metric is defined;
+    /// `None` when fewer than two are.
+    pub interval: Option<Interval>,
+}
+
+impl CellResult {
+    /// Values of metric `name` in replication order.
+    pub fn values(&self, name: &str) -> Vec<f64> {
+        self.replications
+            .iter()
+            .filter_map(|r| r.metric(name))
+            .collect()
+    }
+
+    /// Every metric with its interval at `level`, in the order replications report them.
+    pub fn summarise(&self, level: f64) -> Vec<MetricSummary> {
+        let Some(first) = self.replications.first() else {
+            return Vec::new();
+        };
+        first
+            .metrics
+            .iter()
+            .map(|(name, _)| {
+                let finite: Vec<f64> = self
+                    .values(name)
+                    .into_iter()
+                    .filter(|v| v.is_finite())
+                    .collect();
+                MetricSummary {
+                    name: name.clone(),
+                    interval: t_interval(&finite, level).ok(),
+                }
+            })
+            .collect()
+    }
+
+    /// The interval of metric `name` at `level`, if defined.
+    pub fn interval(&self, name: &str, level: f64) -> Option<Interval> {
+        let finite: Vec<f64> = self
+            .values(name)
+            .into_iter()
+            .filter(|v| v.is_finite())
+            .collect();
+        t_interval(&finite, level).ok()
+    }
+}
+
+/// Everything one `run` produced.
+#[derive(Clone, Debug)]
+pub struct RunResult {
+    /// The scenario as run (seed and replications resolved).
+    pub scenario: Scenario,
+    /// The master seed.
+    pub seed: u64,
+    /// One cell per configuration.
+    pub cells: Vec<CellResult>,
+    /// Kernel events processed over all replications.
+    pub kernel_events: u64,
+}
+
+/// A replication that failed; rerun it alone with the seed and replication shown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplicationError {
+    /// Which replication.
+    pub replication: u32,
+    /// The master seed.
+    pub seed: u64,
+    /// What went wrong.
+    pub source: SimError,
+}
+
+impl fmt::Display for ReplicationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "replication {} failed: {} (reproduce: --seed {} --replications {})",
+            self.replication,
+            self.source,
+            self.seed,
+            self.replication + 1
+        )
+    }
+}
+
+impl std::error::Error for ReplicationError {}
+
+/// Runs every replication of `scenario` with master seed `seed` on `threads` threads.
+/// `progress` receives simulated time covered, for progress bars only.
+pub fn run(
+    scenario: &Scenario,
+    seed: u64,
+    threads: usize,
+    progress: &(dyn Fn(SimDuration) + Sync),
+) -> Result<RunResult, ReplicationError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()
+        .expect("a thread pool of this size can be built");
+    let replications: Vec<ReplicationSummary> = pool.install(|| {
+        (0..scenario.replications)
+            .into_par_iter()
+            .map(|r| {
+                run_replication(scenario, seed, r, progress).map_err(|source| ReplicationError {
+                    replication: r,
+                    seed,
+                    source,
+                })
+            })
+            .collect::<Result<_, _>>()
+    })?;
+    let kernel_events = replications.iter().map(|r| r.kernel_events).sum();
+    let mut scenario = scenario.clone();
+    scenario.set_seed(seed);
+    Ok(RunResult {
+        scenario,
+        seed,
+        cells: vec![CellResult {
+            label: "base".to_string(),
+            replications,
+        }],
+        kernel_events,
+    })
+}

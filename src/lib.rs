@@ -1,0 +1,55 @@
+//! # faultline
+//!
+//! A discrete-event simulator and evaluation framework for fault-tolerant data stream
+//! processing. A scenario file describes a streaming system (cluster, network, dataflow
+//! graph, workload); faultline simulates it message by message over seeded replications and
+//! reports delay and throughput with confidence intervals.
+//!
+//! ```text
+//!  scenario.ron ─► scenario::load ─► experiment::run ─► results/…/*.csv
+//!                                        │ one replication
+//!                                        ▼
+//!                  sim::Engine ◄── Event ──► world::World ─► partition, metrics::Recorder
+//! ```
+//!
+//! ## Module map
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`sim`] | the kernel: `SimTime`, the (time, sequence)-ordered event queue, the run loop, seeded RNG streams |
+//! | [`stats`] | Student-t confidence intervals and paired differences across replications |
+//! | [`model`] | nodes, network, dataflow graph, workload and distributions (plain data) |
+//! | [`partition`] | hash, key-group and range partitioners |
+//! | [`metrics`] | metric definitions and the per-replication recorder |
+//! | [`scenario`] | the RON schema, defaults and validation |
+//! | [`world`] | one replication: the mutable state the kernel drives |
+//! | [`experiment`] | replications in parallel, aggregation, the results directory |
+//! | [`cli`] | the command-line interface |
+//!
+//! ## Glossary
+//!
+//! - **event** (data event, tuple): one record flowing through the dataflow.
+//! - **kernel event**: one entry of the simulation's event queue (an arrival, a service
+//!   completion, a message delivery…); speed is measured in kernel events per second.
+//! - **operator**: a stage of the dataflow graph (source, map, window, sink).
+//! - **instance**: one of an operator's parallel copies, placed on a node.
+//! - **node**: a machine with cores and a speed factor.
+//! - **logical partition**: a slice of the key space (hash bucket, key group or key range)
+//!   owned by one instance.
+//! - **replication**: one independent run with its own seed; metrics are averaged over them.
+//! - **warm-up**: the initial period excluded from metrics.
+
+#![warn(missing_docs)]
+
+pub mod cli;
+pub mod experiment;
+pub mod metrics;
+pub mod model;
+pub mod partition;
+pub mod scenario;
+pub mod sim;
+pub mod stats;
+pub mod world;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,39 @@
+//! The `faultline` binary: parse the command line, call the library, map errors to exit codes
+//! (0 success, 1 a run failed, 2 invalid scenario or usage).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use faultline::cli::{Cli, execute};
+
+fn main() -> ExitCode {
+    // A closed stdout pipe (e.g. `| head`) ends the program quietly instead of panicking.
+    #[cfg(unix)]
+    reset_sigpipe();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match execute(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+#[cfg(unix)]
+fn reset_sigpipe() {
+    // SAFETY: restoring the default SIGPIPE disposition before any thread starts.
+    unsafe extern "C" {
+        fn signal(sig: i32, handler: usize) -> usize;
+    }
+    unsafe {
+        signal(13, 0);
+    }
+}

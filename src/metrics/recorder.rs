@@ -1,0 +1,404 @@
+//! The recorder: observations in, one [`ReplicationSummary`] out.
+
+use super::DelayHistogram;
+use crate::sim::{SimDuration, SimTime};
+
+/// Probabilities at which the delay CDF is reported (`delay_cdf.csv`).
+pub const CDF_PROBABILITIES: [f64; 24] = [
+    0.01, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8,
+    0.85, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9999,
+];
+
+/// When and how finely to measure.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MetricsConfig {
+    /// Start of the measurement window (end of warm-up).
+    pub warmup: SimTime,
+    /// End of the replication.
+    pub end: SimTime,
+    /// Width of a time-series bucket.
+    pub bucket: SimDuration,
+}
+
+impl MetricsConfig {
+    fn window_s(&self) -> f64 {
+        (self.end - self.warmup).as_secs_f64()
+    }
+}
+
+/// Per-instance queue accounting for Little's law over the measurement window.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct QueueStats {
+    /// Events in the instance now (queued + in service).
+    in_system: u64,
+    /// When `in_system` last changed (clipped to the window start).
+    last_change: SimTime,
+    /// ∫ in_system dt over the window [event·ns].
+    area: u128,
+    /// Arrivals in the window.
+    pub arrivals: u64,
+    /// Departures (service completions) of events that arrived in the window.
+    pub departures: u64,
+    /// Sum of their sojourn times [ns].
+    sojourn_sum_ns: u128,
+    /// Service completions in the window, whenever the event arrived.
+    pub processed: u64,
+    /// Core time spent serving in the window [ns].
+    busy_ns: u128,
+}
+
+impl QueueStats {
+    /// Time-average number in the instance over the window, L.
+    pub fn mean_in_system(&self, window_s: f64) -> f64 {
+        self.area as f64 * 1e-9 / window_s
+    }
+    /// Arrival rate over the window, λ [events/s].
+    pub fn arrival_rate(&self, window_s: f64) -> f64 {
+        self.arrivals as f64 / window_s
+    }
+    /// Mean sojourn of events that arrived in the window and left before its end, W [s].
+    pub fn mean_sojourn_s(&self) -> f64 {
+        self.sojourn_sum_ns as f64 * 1e-9 / self.departures as f64
+    }
+    /// Busy core time in the window [s].
+    pub fn busy_s(&self) -> f64 {
+        self.busy_ns as f64 * 1e-9
+    }
+}
+
+/// One bucket of the time series.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct SeriesPoint {
+    /// Events delivered in the bucket.
+    pub delivered: u64,
+    /// Sum of their delays [ns].
+    delay_sum_ns: u128,
+    /// Events emitted by sources in the bucket.
+    pub emitted: u64,
+}
+
+impl SeriesPoint {
+    /// Mean delay of the bucket's deliveries [ms]; NaN if none.
+    pub fn delay_mean_ms(&self) -> f64 {
+        if self.delivered == 0 {
+            f64::NAN
+        } else {
+            self.delay_sum_ns as f64 / self.delivered as f64 * 1e-6
+        }
+    }
+}
+
+/// Event counts over the whole run; see the `metrics` module docs for the invariant.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Conservation {
+    /// Created by sources.
+    pub emitted: u64,
+    /// Extra events created by operators.
+    pub spawned: u64,
+    /// Delivered at sinks.
+    pub delivered: u64,
+    /// Consumed without output (filtered, folded into a window).
+    pub absorbed: u64,
+    /// Lost to faults.
+    pub dropped: u64,
+    /// Queued, in service or on the wire at the end (counted from the world's state).
+    pub in_flight: u64,
+}
+
+impl Conservation {
+    /// Whether `emitted + spawned = delivered + absorbed + dropped + in_flight`.
+    pub fn holds(&self) -> bool {
+        self.emitted + self.spawned
+            == self.delivered + self.absorbed + self.dropped + self.in_flight
+    }
+}
+
+/// Everything measured in one replication.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReplicationSummary {
+    /// Scalar metrics in a fixed order (names as in the module docs).
+    pub metrics: Vec<(String, f64)>,
+    /// Time series over [0, T), one point per bucket.
+    pub series: Vec<SeriesPoint>,
+    /// Width of a series bucket [s].
+    pub bucket_s: f64,
+    /// Delay quantiles [ms] at [`CDF_PROBABILITIES`].
+    pub cdf_ms: Vec<f64>,
+    /// Per instance: (L, λ·W) of Little's law over the window.
+    pub little: Vec<(f64, f64)>,
+    /// Whole-run counts.
+    pub conservation: Conservation,
+    /// Kernel events processed.
+    pub kernel_events: u64,
+}
+
+impl ReplicationSummary {
+    /// The value of metric `name`.
+    pub fn metric(&self, name: &str) -> Option<f64> {
+        self.metrics
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| *v)
+    }
+}
+
+/// Collects observations of one replication.
+#[derive(Debug)]
+pub struct Recorder {
+    config: MetricsConfig,
+    delays: DelayHistogram,
+    series: Vec<SeriesPoint>,
+    queues: Vec<QueueStats>,
+    counts: Conservation,
+    emitted_in_window: u64,
+}
+
+impl Recorder {
+    /// A recorder for a run with `instances` operator instances.
+    pub fn new(config: MetricsConfig, instances: usize) -> Self {
+        let buckets = config
+            .end
+            .as_nanos()
+            .div_ceil(config.bucket.as_nanos().max(1))
+            .max(1);
+        Self {
+            config,
+            delays: DelayHistogram::new(),
+            series: vec![SeriesPoint::default(); buckets as usize],
+            queues: vec![
+                QueueStats {
+                    last_change: config.warmup,
+                    ..Default::default()
+                };
+                instances
+            ],
+            counts: Conservation::default(),
+            emitted_in_window: 0,
+        }
+    }
+
+    #[inline]
+    fn in_window(&self, t: SimTime) -> bool {
+        t >= self.config.warmup && t < self.config.end
+    }
+
+    #[inline]
+    fn bucket(&mut self, t: SimTime) -> Option<&mut SeriesPoint> {
+        let i = t.as_nanos() / self.config.bucket.as_nanos().max(1);
+        self.series.get_mut(i as usize)
+    }
+
+    /// A source created an event.
+    #[inline]
+    pub fn emitted(&mut self, now: SimTime) {
+        self.counts.emitted += 1;
+        if self.in_window(now) {
+            self.emitted_in_window += 1;
+        }
+        if let Some(b) = self.bucket(now) {
+            b.emitted += 1;
+        }
+    }
+
+    /// An operator created `n` extra events.
+    #[inline]
+    pub fn spawned(&mut self, n: u64) {
+        self.counts.spawned += n;
+    }
+
+    /// An operator consumed an input without producing an output.
+    #[inline]
+    pub fn absorbed(&mut self) {
+        self.counts.absorbed += 1;
+    }
+
+    /// An event was lost.
+    #[inline]
+    pub fn dropped(&mut self) {
+        self.counts.dropped += 1;
+    }
+
+    /// An event reached a sink.
+    #[inline]
+    pub fn delivered(&mut self, now: SimTime, created: SimTime) {
+        self.counts.delivered += 1;
+        let delay = now.saturating_since(created);
+        if let Some(b) = self.bucket(now) {
+            b.delivered += 1;
+            b.delay_sum_ns += u128::from(delay.as_nanos());
+        }
+        if self.in_window(now) {
+            self.delays.record(delay);
+        }
+    }
+
+    /// Advances instance `i`'s area integral to `now` and changes its population.
+    #[inline]
+    fn change_population(&mut self, i: usize, now: SimTime, up: bool) {
+        let (warmup, end) = (self.config.warmup, self.config.end);
+        let q = &mut self.queues[i];
+        let t = now.clamp(warmup, end);
+        q.area += u128::from(q.in_system) * u128::from((t - q.last_change).as_nanos());
+        q.last_change = t;
+        if up {
+            q.in_system += 1;
+        } else {
+            q.in_system -= 1;
+        }
+    }
+
+    /// An event entered instance `i`'s queue.
+    #[inline]
+    pub fn arrival(&mut self, i: usize, now: SimTime) {
+        self.change_population(i, now, true);
+        if self.in_window(now) {
+            self.queues[i].arrivals += 1;
+        }
+    }
+
+    /// Instance `i` finished serving an event that had arrived at `arrived` and took `service`.
+    #[inline]
+    pub fn departure(&mut self, i: usize, now: SimTime, arrived: SimTime, service: SimDuration) {
+        self.change_population(i, now, false);
+        let in_window = self.in_window(now);
+        let (warmup, end) = (self.config.warmup, self.config.end);
+        let q = &mut self.queues[i];
+        if arrived >= warmup && now < end {
+            q.departures += 1;
+            q.sojourn_sum_ns += u128::from((now - arrived).as_nanos());
+        }
+        if in_window {
+            q.processed += 1;
+        }
+        // Busy time: the part of [now − service, now] inside the window.
+        let start = SimTime::from_nanos(now.as_nanos() - service.as_nanos()).max(warmup);
+        let stop = now.min(end);
+        if stop > start {
+            q.busy_ns += u128::from((stop - start).as_nanos());
+        }
+    }
+
+    /// Instance `i` lost `n` queued or in-service events at `now` (a crash).
+    pub fn lost_at_instance(&mut self, i: usize, now: SimTime, n: u64) {
+        for _ in 0..n {
+            self.change_population(i, now, false);
+            self.dropped();
+        }
+    }
+
+    /// Closes the run: `in_flight` is counted by the world from its own state, so the
+    /// conservation check compares two independent tallies.
+    pub fn finish(
+        mut self,
+        in_flight: u64,
+        operator_metrics: Vec<(String, f64)>,
+        kernel_events: u64,
+    ) -> ReplicationSummary {
+        let end = self.config.end;
+        for i in 0..self.queues.len() {
+            // Close the area integrals at the end of the window.
+            let q = &mut self.queues[i];
+            q.area += u128::from(q.in_system) * u128::from((end - q.last_change).as_nanos());
+            q.last_change = end;
+        }
+        self.counts.in_flight = in_flight;
+        let window_s = self.config.window_s();
+        let d = &self.delays;
+        let mut metrics = vec![
+            ("delay_mean_ms".to_string(), d.mean_ms()),
+            ("delay_p50_ms".to_string(), d.quantile_ms(0.5)),
+            ("delay_p95_ms".to_string(), d.quantile_ms(0.95)),
+            ("delay_p99_ms".to_string(), d.quantile_ms(0.99)),
+            ("delay_p999_ms".to_string(), d.quantile_ms(0.999)),
+            ("delay_max_ms".to_string(), d.max_ms()),
+            ("throughput_per_s".to_string(), d.count() as f64 / window_s),
+            (
+                "source_rate_per_s".to_string(),
+                self.emitted_in_window as f64 / window_s,
+            ),
+        ];
+        metrics.extend(operator_metrics);
+        let c = self.counts;
+        for (name, v) in [
+            ("events_emitted", c.emitted),
+            ("events_spawned", c.spawned),
+            ("events_delivered", c.delivered),
+            ("events_absorbed", c.absorbed),
+            ("events_dropped", c.dropped),
+            ("events_in_flight", c.in_flight),
+        ] {
+            metrics.push((name.to_string(), v as f64));
+        }
+        let little = self
+            .queues
+            .iter()
+            .map(|q| {
+                (
+                    q.mean_in_system(window_s),
+                    q.arrival_rate(window_s) * q.mean_sojourn_s(),
+                )
+            })
+            .collect();
+        ReplicationSummary {
+            metrics,
+            series: self.series,
+            bucket_s: self.config.bucket.as_secs_f64(),
+            cdf_ms: CDF_PROBABILITIES
+                .iter()
+                .map(|&p| self.delays.quantile_ms(p))
+                .collect(),
+            little,
+            conservation: c,
+            kernel_events,
+        }
+    }
+
+    /// Per-instance queue statistics so far.
+    pub fn queues(&self) -> &[QueueStats] {
+        &self.queues
+    }
+
+    /// Length of the measurement window [s].
+    pub fn window_s(&self) -> f64 {
+        self.config.window_s()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> MetricsConfig {
+        MetricsConfig {
+            warmup: SimTime::from_secs_f64(1.0),
+            end: SimTime::from_secs_f64(3.0),
+            bucket: SimDuration::from_millis(1000),
+        }
+    }
+
+    #[test]
+    fn warm_up_deliveries_count_for_conservation_only() {
+        let mut r = Recorder::new(config(), 1);
+        r.emitted(SimTime::from_secs_f64(0.5));
+        r.delivered(SimTime::from_secs_f64(0.6), SimTime::from_secs_f64(0.5));
+        r.emitted(SimTime::from_secs_f64(1.5));
+        r.delivered(SimTime::from_secs_f64(1.7), SimTime::from_secs_f64(1.5));
+        let s = r.finish(0, vec![], 0);
+        assert!(s.conservation.holds());
+        assert_eq!(s.conservation.delivered, 2);
+        assert_eq!(s.metric("throughput_per_s"), Some(0.5)); // one delivery in a 2 s window
+        assert!((s.metric("delay_mean_ms").unwrap() - 200.0).abs() < 1e-9);
+        assert_eq!(s.series[0].delivered, 1);
+        assert_eq!(s.series[1].delivered, 1);
+    }
+
+    /// One instance holding one event for the whole window has L = 1, and the area integral
+    /// is clipped to the window.
+    #[test]
+    fn area_integral_is_clipped_to_the_window() {
+        let mut r = Recorder::new(config(), 1);
+        r.arrival(0, SimTime::from_secs_f64(0.5));
+        let s = r.finish(1, vec![], 0);
+        assert!((s.little[0].0 - 1.0).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,120 @@
+//! Scenario files: loading, versioning, validation, and the resolved form written with
+//! results.
+//!
+//! Two layers: [`ScenarioFile`] is what serde reads (every default in `schema.rs`);
+//! [`Scenario`] is the validated, runnable system built from it. Loading reads `version`
+//! first, then parses the matching schema; `validate` checks everything serde cannot and
+//! reports all problems at once.
+
+mod error;
+mod schema;
+mod validate;
+
+use std::path::{Path, PathBuf};
+
+use ron::extensions::Extensions;
+use serde::Deserialize;
+
+pub use error::{Problem, ScenarioError};
+pub use schema::*;
+
+use crate::metrics::MetricsConfig;
+use crate::model::{Cluster, Graph};
+
+/// A validated scenario, ready to run.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// Name, used for the results directory.
+    pub name: String,
+    /// Master seed from the file, if it set one.
+    pub seed: Option<u64>,
+    /// Replications to run.
+    pub replications: u32,
+    /// Confidence level of reported intervals.
+    pub confidence: f64,
+    /// Warm-up, end and bucket width.
+    pub metrics: MetricsConfig,
+    /// Nodes and network.
+    pub cluster: Cluster,
+    /// The dataflow graph with placement resolved.
+    pub graph: Graph,
+    /// The file with every default filled in and external data inlined.
+    pub resolved: ScenarioFile,
+}
+
+#[derive(Deserialize)]
+struct VersionProbe {
+    version: u32,
+}
+
+fn ron_options() -> ron::Options {
+    // `seed: 42` rather than `seed: Some(42)` for optional fields.
+    ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME)
+}
+
+/// Loads and validates the scenario file at `path`.
+pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let base_dir = path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    from_str(&text, path, &base_dir)
+}
+
+/// Parses and validates scenario text; `origin` names it in errors and `base_dir` anchors
+/// relative paths inside it.
+pub fn from_str(text: &str, origin: &Path, base_dir: &Path) -> Result<Scenario, ScenarioError> {
+    let options = ron_options();
+    let probe: VersionProbe = options
+        .from_str(text)
+        .map_err(|e| ScenarioError::syntax(origin, e))?;
+    let file: ScenarioFile = match probe.version {
+        CURRENT_VERSION => options
+            .from_str(text)
+            .map_err(|e| ScenarioError::syntax(origin, e))?,
+        found => {
+            return Err(ScenarioError::UnsupportedVersion {
+                path: origin.to_path_buf(),
+                found,
+                supported: CURRENT_VERSION,
+            });
+        }
+    };
+    validate::validate(file, base_dir).map_err(|problems| ScenarioError::Invalid {
+        path: origin.to_path_buf(),
+        problems: problems.0,
+    })
+}
+
+impl Scenario {
+    /// Sets the master seed (recorded in the resolved scenario).
+    pub fn set_seed(&mut self, seed: u64) {
+        self.seed = Some(seed);
+        self.resolved.seed = Some(seed);
+    }
+
+    /// Sets the number of replications (recorded in the resolved scenario); at least 2.
+    pub fn set_replications(&mut self, replications: u32) {
+        self.replications = replications;
+        self.resolved.replications = replications;
+    }
+
+    /// The resolved scenario as RON text: every default spelled out, rerunnable as is.
+    pub fn resolved_text(&self) -> String {
+        let config = ron::ser::PrettyConfig::new()
+            .struct_names(false)
+            .extensions(Extensions::IMPLICIT_SOME)
+            .indentor("  ".to_string());
+        let body = ron_options()
+            .to_string_pretty(&self.resolved, config)
+            .expect("scenario types always serialise");
+        format!(
+            "// Resolved scenario written by faultline {}: every default filled in.\n{body}\n",
+            env!("CARGO_PKG_VERSION")
+        )
+    }
+}

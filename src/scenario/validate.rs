@@ -1,0 +1,823 @@
+//! Semantic validation: turns a parsed [`ScenarioFile`] into a runnable [`Scenario`], or
+//! reports every problem at once with the path of each offending field.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::Scenario;
+use super::error::Problems;
+use super::schema::*;
+use crate::metrics::MetricsConfig;
+use crate::model::{
+    ArrivalProcess, Cluster, DurationDist, Edge, EdgeId, Graph, Instance, InstanceId, KeyDist,
+    Link, Network, Node, NodeId, Operator, OperatorId, OperatorKind, Routing,
+};
+use crate::sim::{SimDuration, SimTime};
+
+/// Longest replication accepted [s] (about three years): keeps nanosecond clocks far from
+/// overflow whatever the scenario.
+const MAX_DURATION_S: f64 = 1e8;
+/// Most nodes (the link matrix is n²).
+const MAX_NODES: u64 = 4096;
+/// Most instances of one operator, and of the whole graph.
+const MAX_INSTANCES: u64 = 1_000_000;
+/// Most time-series buckets per replication.
+const MAX_BUCKETS: f64 = 10_000_000.0;
+/// Most values in an empirical distribution.
+const MAX_EMPIRICAL: usize = 10_000_000;
+
+const NS_PER_MS: f64 = 1e6;
+const NS_PER_S: f64 = 1e9;
+
+/// Whether `name` uses only `[a-z0-9-]`, so it is safe in file names and unquoted CSV.
+fn is_label(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// Resolves and checks `file`; `base_dir` anchors relative paths (empirical CSV files).
+pub fn validate(mut file: ScenarioFile, base_dir: &Path) -> Result<Scenario, Problems> {
+    let mut p = Problems::default();
+
+    p.require(
+        is_label(&file.name),
+        "name",
+        format!(
+            "{:?} must be 1–64 characters of a-z, 0-9 and '-'",
+            file.name
+        ),
+    );
+    p.require(
+        file.replications >= 2,
+        "replications",
+        format!(
+            "is {}; need at least 2 for a confidence interval",
+            file.replications
+        ),
+    );
+    let duration_ok =
+        file.duration_s.is_finite() && file.duration_s > 0.0 && file.duration_s <= MAX_DURATION_S;
+    p.require(
+        duration_ok,
+        "duration_s",
+        format!(
+            "is {}; must be positive and at most {MAX_DURATION_S:e} s",
+            file.duration_s
+        ),
+    );
+    p.require(
+        file.warmup_s.is_finite() && file.warmup_s >= 0.0,
+        "warmup_s",
+        format!("is {}; must be zero or positive", file.warmup_s),
+    );
+    if duration_ok && file.warmup_s.is_finite() && file.warmup_s >= file.duration_s {
+        p.push(
+            "warmup_s",
+            format!(
+                "is {} s but must be shorter than duration_s ({} s), or nothing is measured",
+                file.warmup_s, file.duration_s
+            ),
+        );
+    }
+    let m = &file.metrics;
+    let bucket_ok = m.bucket_s.is_finite() && m.bucket_s >= 1e-6;
+    p.require(
+        bucket_ok,
+        "metrics.bucket_s",
+        format!("is {}; must be at least 1e-6 s", m.bucket_s),
+    );
+    if bucket_ok && duration_ok && file.duration_s / m.bucket_s > MAX_BUCKETS {
+        p.push(
+            "metrics.bucket_s",
+            format!("gives more than {MAX_BUCKETS:e} buckets over duration_s; make it wider"),
+        );
+    }
+    p.require(
+        m.confidence > 0.0 && m.confidence < 1.0,
+        "metrics.confidence",
+        format!(
+            "is {}; must be strictly between 0 and 1, e.g. 0.95",
+            m.confidence
+        ),
+    );
+
+    let cluster = build_cluster(&mut file.cluster, base_dir, &mut p);
+    let graph = build_graph(&mut file.operators, &cluster, base_dir, &mut p);
+
+    match (cluster, graph) {
+        (Some(cluster), Some(graph)) if p.0.is_empty() => {
+            let metrics = MetricsConfig {
+                warmup: SimTime::from_secs_f64(file.warmup_s),
+                end: SimTime::from_secs_f64(file.duration_s),
+                bucket: SimDuration::from_secs_f64(file.metrics.bucket_s),
+            };
+            Ok(Scenario {
+                name: file.name.clone(),
+                seed: file.seed,
+                replications: file.replications,
+                confidence: file.metrics.confidence,
+                metrics,
+                cluster,
+                graph,
+                resolved: file,
+            })
+        }
+        _ => Err(p),
+    }
+}
+
+/// Checks a distribution and converts it to nanoseconds (`ns_per_unit` per unit of the
+/// field). Loads `EmpiricalFile`s and rewrites them in place as inline `Empirical` values,
+/// so the resolved scenario is self-contained.
+fn build_dist(
+    spec: &mut DistSpec,
+    ns_per_unit: f64,
+    base_dir: &Path,
+    path: &str,
+    p: &mut Problems,
+) -> Option<DurationDist> {
+    let finite_nonneg = |v: f64| v.is_finite() && v >= 0.0;
+    let before = p.0.len();
+    if let DistSpec::EmpiricalFile { path: file } = spec {
+        match read_empirical(&base_dir.join(&*file)) {
+            Ok(values) => *spec = DistSpec::Empirical { values },
+            Err(message) => {
+                p.push(path, format!("cannot use {file:?}: {message}"));
+                return None;
+            }
+        }
+    }
+    let dist = match spec {
+        DistSpec::Const(v) => {
+            p.require(
+                finite_nonneg(*v),
+                path,
+                format!("Const({v}) must be zero or positive"),
+            );
+            DurationDist::Const(SimDuration::from_secs_f64(*v * ns_per_unit * 1e-9))
+        }
+        DistSpec::Exp { mean } => {
+            p.require(
+                mean.is_finite() && *mean > 0.0,
+                path,
+                format!("Exp mean {mean} must be positive"),
+            );
+            DurationDist::exp(*mean * ns_per_unit)
+        }
+        DistSpec::Uniform { low, high } => {
+            p.require(
+                finite_nonneg(*low) && finite_nonneg(*high) && low <= high,
+                path,
+                format!("Uniform needs 0 <= low <= high, got low {low}, high {high}"),
+            );
+            DurationDist::Uniform {
+                low_ns: *low * ns_per_unit,
+                high_ns: *high * ns_per_unit,
+            }
+        }
+        DistSpec::LogNormal { mean, sd } => {
+            p.require(
+                mean.is_finite() && *mean > 0.0 && finite_nonneg(*sd),
+                path,
+                format!("LogNormal needs mean > 0 and sd >= 0, got mean {mean}, sd {sd}"),
+            );
+            DurationDist::log_normal_from_moments(*mean * ns_per_unit, *sd * ns_per_unit)
+        }
+        DistSpec::Weibull { shape, scale } => {
+            p.require(
+                shape.is_finite() && *shape >= 0.05 && scale.is_finite() && *scale > 0.0,
+                path,
+                format!(
+                    "Weibull needs shape >= 0.05 and scale > 0, got shape {shape}, scale {scale}"
+                ),
+            );
+            DurationDist::Weibull {
+                shape: *shape,
+                scale_ns: *scale * ns_per_unit,
+            }
+        }
+        DistSpec::Empirical { values } => {
+            p.require(
+                !values.is_empty() && values.len() <= MAX_EMPIRICAL,
+                path,
+                format!(
+                    "Empirical needs 1 to {MAX_EMPIRICAL} values, got {}",
+                    values.len()
+                ),
+            );
+            if let Some(bad) = values.iter().find(|v| !finite_nonneg(**v)) {
+                p.push(
+                    path,
+                    format!("Empirical value {bad} must be zero or positive"),
+                );
+            }
+            DurationDist::Empirical {
+                values: values
+                    .iter()
+                    .map(|v| SimDuration::from_secs_f64(v * ns_per_unit * 1e-9))
+                    .collect(),
+            }
+        }
+        DistSpec::EmpiricalFile { .. } => unreachable!("rewritten to Empirical above"),
+    };
+    (p.0.len() == before).then_some(dist)
+}
+
+/// Reads the first column of a CSV file as numbers, skipping a non-numeric header line.
+fn read_empirical(path: &Path) -> Result<Vec<f64>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{} ({e})", path.display()))?;
+    let mut values = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let field = line.split(',').next().unwrap_or("").trim();
+        if field.is_empty() || field.starts_with('#') {
+            continue;
+        }
+        match field.parse::<f64>() {
+            Ok(v) => values.push(v),
+            Err(_) if n == 0 => {} // header
+            Err(_) => return Err(format!("line {}: {field:?} is not a number", n + 1)),
+        }
+    }
+    if values.is_empty() {
+        return Err("no values found".to_string());
+    }
+    Ok(values)
+}
+
+fn build_link(spec: &mut LinkSpec, base_dir: &Path, path: &str, p: &mut Problems) -> Option<Link> {
+    let latency = build_dist(
+        &mut spec.latency_ms,
+        NS_PER_MS,
+        base_dir,
+        &format!("{path}.latency_ms"),
+        p,
+    );
+    p.require(
+        spec.bandwidth_mbps.is_finite() && spec.bandwidth_mbps >= 0.0,
+        format!("{path}.bandwidth_mbps"),
+        format!(
+            "is {}; must be zero (unlimited) or positive",
+            spec.bandwidth_mbps
+        ),
+    );
+    p.require(
+        spec.loss.is_finite() && (0.0..1.0).contains(&spec.loss),
+        format!("{path}.loss"),
+        format!(
+            "is {}; must be a probability in [0, 1) (reliable channels retransmit, so 1 would never deliver)",
+            spec.loss
+        ),
+    );
+    p.require(
+        spec.retransmit_timeout_ms.is_finite() && spec.retransmit_timeout_ms > 0.0,
+        format!("{path}.retransmit_timeout_ms"),
+        format!("is {}; must be positive", spec.retransmit_timeout_ms),
+    );
+    Some(Link {
+        latency: latency?,
+        bytes_per_s: if spec.bandwidth_mbps == 0.0 {
+            f64::INFINITY
+        } else {
+            spec.bandwidth_mbps * 1e6 / 8.0
+        },
+        loss: spec.loss,
+        retransmit_timeout: SimDuration::from_millis_f64(spec.retransmit_timeout_ms),
+    })
+}
+
+fn build_cluster(spec: &mut ClusterSpec, base_dir: &Path, p: &mut Problems) -> Option<Cluster> {
+    let mut nodes = Vec::new();
+    p.require(
+        !spec.nodes.is_empty(),
+        "cluster.nodes",
+        "declare at least one node",
+    );
+    let total: u64 = spec.nodes.iter().map(|n| u64::from(n.count)).sum();
+    if total > MAX_NODES {
+        p.push(
+            "cluster.nodes",
+            format!("declares {total} nodes; at most {MAX_NODES} are supported"),
+        );
+        return None;
+    }
+    for (i, n) in spec.nodes.iter().enumerate() {
+        let path = format!("cluster.nodes[{i}]");
+        p.require(
+            is_label(&n.name),
+            format!("{path}.name"),
+            format!("{:?} must be 1–64 characters of a-z, 0-9 and '-'", n.name),
+        );
+        p.require(n.count >= 1, format!("{path}.count"), "must be at least 1");
+        p.require(n.cores >= 1, format!("{path}.cores"), "must be at least 1");
+        p.require(
+            n.speed.is_finite() && n.speed > 0.0,
+            format!("{path}.speed"),
+            format!("is {}; must be positive (1 = reference speed)", n.speed),
+        );
+        for k in 0..n.count {
+            let name = if n.count == 1 {
+                n.name.clone()
+            } else {
+                format!("{}{k}", n.name)
+            };
+            nodes.push(Node {
+                name,
+                cores: n.cores,
+                speed: n.speed,
+            });
+        }
+    }
+    let mut seen = BTreeMap::new();
+    for (i, n) in nodes.iter().enumerate() {
+        if let Some(first) = seen.insert(n.name.clone(), i) {
+            p.push(
+                "cluster.nodes",
+                format!(
+                    "node name {:?} is used twice (nodes {first} and {i})",
+                    n.name
+                ),
+            );
+        }
+    }
+    let default = build_link(&mut spec.network, base_dir, "cluster.network", p);
+    let cluster = Cluster {
+        network: Network::uniform(nodes.len(), default.clone()?),
+        nodes,
+    };
+    let mut cluster = cluster;
+    for (i, o) in spec.links.iter_mut().enumerate() {
+        let path = format!("cluster.links[{i}]");
+        let a = cluster.node_named(&o.between.0);
+        let b = cluster.node_named(&o.between.1);
+        p.require(
+            a.is_some(),
+            format!("{path}.between"),
+            format!("no node named {:?}", o.between.0),
+        );
+        p.require(
+            b.is_some(),
+            format!("{path}.between"),
+            format!("no node named {:?}", o.between.1),
+        );
+        p.require(
+            a.is_none() || a != b,
+            format!("{path}.between"),
+            "a link joins two different nodes",
+        );
+        let link = build_link(&mut o.link, base_dir, &format!("{path}.link"), p);
+        if let (Some(a), Some(b), Some(link)) = (a, b, link) {
+            cluster.network.set_link(a, b, link.clone());
+            cluster.network.set_link(b, a, link);
+        }
+    }
+    Some(cluster)
+}
+
+fn build_graph(
+    specs: &mut [OperatorSpec],
+    cluster: &Option<Cluster>,
+    base_dir: &Path,
+    p: &mut Problems,
+) -> Option<Graph> {
+    p.require(
+        !specs.is_empty(),
+        "operators",
+        "declare at least a source and a sink",
+    );
+    let mut names: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, op) in specs.iter().enumerate() {
+        if !is_label(&op.name) {
+            p.push(
+                format!("operators[{i}].name"),
+                format!("{:?} must be 1–64 characters of a-z, 0-9 and '-'", op.name),
+            );
+        }
+        if let Some(first) = names.insert(op.name.clone(), i) {
+            p.push(
+                format!("operators[{i}].name"),
+                format!("{:?} is already the name of operators[{first}]", op.name),
+            );
+            names.insert(op.name.clone(), first);
+        }
+    }
+    let total_instances: u64 = specs.iter().map(|o| u64::from(o.parallelism)).sum();
+    if total_instances > MAX_INSTANCES {
+        p.push(
+            "operators",
+            format!("{total_instances} instances in all; at most {MAX_INSTANCES} are supported"),
+        );
+        return None;
+    }
+
+    let mut operators = Vec::with_capacity(specs.len());
+    let mut edges: Vec<Edge> = Vec::new();
+    let mut instances = Vec::new();
+    let mut has_downstream = vec![false; specs.len()];
+    let mut spread_next = 0usize;
+    let mut ok = true;
+
+    for (i, spec) in specs.iter_mut().enumerate() {
+        let path = format!("operators[{i}]");
+        let id = OperatorId(i as u16);
+        p.require(
+            spec.parallelism >= 1,
+            format!("{path}.parallelism"),
+            "must be at least 1",
+        );
+        p.require(
+            spec.threads >= 1,
+            format!("{path}.threads"),
+            "must be at least 1",
+        );
+        p.require(
+            spec.threads <= 1024,
+            format!("{path}.threads"),
+            "must be at most 1024",
+        );
+        let parallelism = spec.parallelism.max(1);
+        let kind = build_kind(
+            &mut spec.kind,
+            parallelism,
+            base_dir,
+            &format!("{path}.kind"),
+            p,
+        );
+        let is_source = matches!(spec.kind, OperatorKindSpec::Source { .. });
+        if is_source {
+            p.require(
+                spec.inputs.is_empty(),
+                format!("{path}.inputs"),
+                "a Source has no inputs; remove them",
+            );
+        } else {
+            p.require(
+                !spec.inputs.is_empty(),
+                format!("{path}.inputs"),
+                "needs at least one input; add `inputs: [(from: \"...\")]`",
+            );
+        }
+
+        // Inputs: edges from earlier operators, which keeps the graph acyclic.
+        let mut seen_inputs = Vec::new();
+        for (k, input) in spec.inputs.iter().enumerate() {
+            let ipath = format!("{path}.inputs[{k}]");
+            let Some(&from) = names.get(&input.from) else {
+                p.push(
+                    format!("{ipath}.from"),
+                    format!("no operator named {:?}", input.from),
+                );
+                ok = false;
+                continue;
+            };
+            if from >= i {
+                p.push(
+                    format!("{ipath}.from"),
+                    format!("{:?} must be declared before {:?} (operators are listed upstream first; cycles are not allowed)", input.from, spec.name),
+                );
+                ok = false;
+                continue;
+            }
+            if seen_inputs.contains(&from) {
+                p.push(
+                    format!("{ipath}.from"),
+                    format!("{:?} is already an input", input.from),
+                );
+                continue;
+            }
+            seen_inputs.push(from);
+            let upstream: &Operator = &operators[from];
+            if matches!(upstream.kind, OperatorKind::Sink) {
+                p.push(
+                    format!("{ipath}.from"),
+                    format!("{:?} is a Sink and has no output", input.from),
+                );
+            }
+            let routing = build_routing(
+                &input.partitioning,
+                upstream.parallelism,
+                parallelism,
+                &format!("{ipath}.partitioning"),
+                p,
+            );
+            has_downstream[from] = true;
+            let edge = EdgeId(edges.len() as u16);
+            operators[from].outputs.push(edge);
+            edges.push(Edge {
+                from: OperatorId(from as u16),
+                to: id,
+                routing: routing.unwrap_or(Routing::Rebalance),
+            });
+        }
+        if edges.len() > usize::from(u16::MAX) {
+            p.push("operators", "too many edges (at most 65 535)");
+            return None;
+        }
+
+        // Placement.
+        let first_instance = InstanceId(instances.len() as u32);
+        let node_of: Vec<Option<NodeId>> = match (&spec.placement, cluster) {
+            (_, None) => vec![None; parallelism as usize],
+            (PlacementSpec::Spread, Some(c)) => (0..parallelism)
+                .map(|_| {
+                    let n = NodeId((spread_next % c.nodes.len()) as u32);
+                    spread_next += 1;
+                    Some(n)
+                })
+                .collect(),
+            (PlacementSpec::Nodes(list), Some(c)) => {
+                p.require(
+                    list.len() == parallelism as usize,
+                    format!("{path}.placement"),
+                    format!(
+                        "lists {} nodes for {} instances; give one node per instance",
+                        list.len(),
+                        parallelism
+                    ),
+                );
+                (0..parallelism as usize)
+                    .map(|k| {
+                        let name = list.get(k)?;
+                        let node = c.node_named(name);
+                        p.require(
+                            node.is_some(),
+                            format!("{path}.placement[{k}]"),
+                            format!("no node named {name:?}"),
+                        );
+                        node
+                    })
+                    .collect()
+            }
+        };
+        for (k, node) in node_of.into_iter().enumerate() {
+            instances.push(Instance {
+                operator: id,
+                index: k as u32,
+                node: node.unwrap_or(NodeId(0)),
+            });
+        }
+        match kind {
+            Some(kind) => operators.push(Operator {
+                name: spec.name.clone(),
+                kind,
+                first_instance,
+                parallelism,
+                threads: spec.threads.max(1),
+                state_bytes_per_key: spec.state_bytes_per_key,
+                outputs: Vec::new(),
+            }),
+            None => {
+                ok = false;
+                // A placeholder keeps indices aligned so later operators are still checked.
+                operators.push(Operator {
+                    name: spec.name.clone(),
+                    kind: OperatorKind::Sink,
+                    first_instance,
+                    parallelism,
+                    threads: 1,
+                    state_bytes_per_key: 0,
+                    outputs: Vec::new(),
+                });
+            }
+        }
+    }
+    for (i, spec) in specs.iter().enumerate() {
+        if !matches!(spec.kind, OperatorKindSpec::Sink) && !has_downstream[i] {
+            p.push(
+                format!("operators[{i}]"),
+                format!(
+                    "{:?} has no downstream operator; every path must end in a Sink",
+                    spec.name
+                ),
+            );
+        }
+    }
+    if !specs
+        .iter()
+        .any(|s| matches!(s.kind, OperatorKindSpec::Source { .. }))
+        && !specs.is_empty()
+    {
+        p.push("operators", "declare at least one Source");
+    }
+    (ok && cluster.is_some()).then_some(Graph {
+        operators,
+        edges,
+        instances,
+    })
+}
+
+fn build_kind(
+    spec: &mut OperatorKindSpec,
+    parallelism: u32,
+    base_dir: &Path,
+    path: &str,
+    p: &mut Problems,
+) -> Option<OperatorKind> {
+    match spec {
+        OperatorKindSpec::Source {
+            arrivals,
+            keys,
+            event_bytes,
+        } => {
+            let arrivals = build_arrivals(
+                arrivals,
+                parallelism,
+                base_dir,
+                &format!("{path}.arrivals"),
+                p,
+            );
+            let keys = match *keys {
+                KeySpec::Uniform { count } => {
+                    p.require(
+                        count >= 1,
+                        format!("{path}.keys.count"),
+                        "must be at least 1",
+                    );
+                    Some(KeyDist::Uniform {
+                        count: count.max(1),
+                    })
+                }
+                KeySpec::Zipf { count, exponent } => {
+                    p.require(
+                        count >= 1,
+                        format!("{path}.keys.count"),
+                        "must be at least 1",
+                    );
+                    let exp_ok = exponent.is_finite() && (0.0..=100.0).contains(&exponent);
+                    p.require(
+                        exp_ok,
+                        format!("{path}.keys.exponent"),
+                        format!("is {exponent}; must be in [0, 100]"),
+                    );
+                    (count >= 1 && exp_ok).then(|| KeyDist::zipf(count, exponent))
+                }
+            };
+            Some(OperatorKind::Source {
+                arrivals: arrivals?,
+                keys: keys?,
+                event_bytes: *event_bytes,
+            })
+        }
+        OperatorKindSpec::Map {
+            service_ms,
+            selectivity,
+            output_bytes,
+        } => {
+            let service = build_dist(
+                service_ms,
+                NS_PER_MS,
+                base_dir,
+                &format!("{path}.service_ms"),
+                p,
+            );
+            let s = *selectivity;
+            p.require(
+                s.is_finite() && (0.0..=1000.0).contains(&s),
+                format!("{path}.selectivity"),
+                format!("is {s}; must be in [0, 1000] (mean outputs per input)"),
+            );
+            Some(OperatorKind::Map {
+                service: service?,
+                selectivity: s,
+                output_bytes: *output_bytes,
+            })
+        }
+        OperatorKindSpec::Window {
+            size_s,
+            service_ms,
+            output_bytes,
+        } => {
+            let service = build_dist(
+                service_ms,
+                NS_PER_MS,
+                base_dir,
+                &format!("{path}.service_ms"),
+                p,
+            );
+            let size_ok = size_s.is_finite() && *size_s >= 1e-6 && *size_s <= MAX_DURATION_S;
+            p.require(
+                size_ok,
+                format!("{path}.size_s"),
+                format!("is {size_s}; must be at least 1e-6 s"),
+            );
+            Some(OperatorKind::Window {
+                size: SimDuration::from_secs_f64(*size_s),
+                service: service?,
+                output_bytes: *output_bytes,
+            })
+            .filter(|_| size_ok)
+        }
+        OperatorKindSpec::Sink => Some(OperatorKind::Sink),
+    }
+}
+
+fn build_arrivals(
+    spec: &mut ArrivalSpec,
+    parallelism: u32,
+    base_dir: &Path,
+    path: &str,
+    p: &mut Problems,
+) -> Option<ArrivalProcess> {
+    let rate = match spec {
+        ArrivalSpec::Constant { rate_per_s }
+        | ArrivalSpec::Poisson { rate_per_s }
+        | ArrivalSpec::OnOff { rate_per_s, .. } => *rate_per_s,
+    };
+    let rate_ok = rate.is_finite() && rate > 0.0 && rate <= 1e9;
+    p.require(
+        rate_ok,
+        format!("{path}.rate_per_s"),
+        format!("is {rate}; must be positive (events per second, at most 1e9)"),
+    );
+    // Each instance produces an equal share of the operator's rate.
+    let gap_ns = NS_PER_S * f64::from(parallelism) / rate;
+    match spec {
+        ArrivalSpec::Constant { .. } => {
+            let period = SimDuration::from_secs_f64(gap_ns * 1e-9);
+            if rate_ok && period == SimDuration::ZERO {
+                p.push(
+                    format!("{path}.rate_per_s"),
+                    "is above one event per nanosecond per instance",
+                );
+            }
+            rate_ok.then_some(ArrivalProcess::Constant { period })
+        }
+        ArrivalSpec::Poisson { .. } => rate_ok.then_some(ArrivalProcess::Poisson {
+            mean_gap_ns: gap_ns,
+        }),
+        ArrivalSpec::OnOff { on_s, off_s, .. } => {
+            let on = build_dist(on_s, NS_PER_S, base_dir, &format!("{path}.on_s"), p);
+            let off = build_dist(off_s, NS_PER_S, base_dir, &format!("{path}.off_s"), p);
+            if let Some(on) = &on {
+                p.require(
+                    on.mean_ns() >= 1.0,
+                    format!("{path}.on_s"),
+                    "on periods must have a positive mean",
+                );
+            }
+            let (on, off) = (on?, off?);
+            (rate_ok && on.mean_ns() >= 1.0).then_some(ArrivalProcess::OnOff {
+                mean_gap_ns: gap_ns,
+                on,
+                off,
+            })
+        }
+    }
+}
+
+fn build_routing(
+    spec: &PartitioningSpec,
+    upstream: u32,
+    downstream: u32,
+    path: &str,
+    p: &mut Problems,
+) -> Option<Routing> {
+    let before = p.0.len();
+    let routing = match spec {
+        PartitioningSpec::Forward => {
+            p.require(
+                upstream == downstream,
+                path,
+                format!("Forward needs equal parallelism, got {upstream} upstream and {downstream} here; use Rebalance or Hash"),
+            );
+            Routing::Forward
+        }
+        PartitioningSpec::Rebalance => Routing::Rebalance,
+        PartitioningSpec::Hash => Routing::Hash,
+        PartitioningSpec::KeyGroups { count } => {
+            p.require(
+                *count >= downstream && *count <= 1 << 20,
+                format!("{path}.count"),
+                format!("is {count}; needs at least one key group per instance ({downstream}) and at most 1048576"),
+            );
+            Routing::KeyGroups { groups: *count }
+        }
+        PartitioningSpec::Range { bounds } => {
+            p.require(
+                bounds.len() + 1 == downstream as usize,
+                format!("{path}.bounds"),
+                format!(
+                    "has {} bounds; {downstream} instances need {}",
+                    bounds.len(),
+                    downstream.saturating_sub(1)
+                ),
+            );
+            if let Some(k) = bounds.windows(2).position(|w| w[0] >= w[1]) {
+                p.push(
+                    format!("{path}.bounds[{}]", k + 1),
+                    format!(
+                        "bounds must be strictly increasing, but {} follows {}",
+                        bounds[k + 1],
+                        bounds[k]
+                    ),
+                );
+            }
+            Routing::Range {
+                bounds: bounds.clone(),
+            }
+        }
+    };
+    (p.0.len() == before).then_some(routing)
+}

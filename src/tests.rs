@@ -1,0 +1,1 @@
+//! Whole-run and validation tests.

@@ -1,0 +1,595 @@
+//! One replication: the dataflow world that the kernel drives.
+//!
+//! The world owns all mutable state of a replication — node cores, instance queues, links,
+//! random streams, the metrics recorder — built from a validated [`Scenario`]. It reacts to
+//! [`Event`]s through a single `match` in [`World::handle`].
+//!
+//! Queueing model. An operator instance has a FIFO input queue and `threads` service slots;
+//! serving an event needs one core of the instance's node. Instances with work and a free slot
+//! wait in their node's FIFO ready queue; a freed core goes to the first one, which then goes to
+//! the back if it still has work (round robin between co-located instances). A service time is
+//! drawn per event and divided by the node's speed. Sources and sinks use no core: they stand
+//! for the external producers and consumers.
+//!
+//! Messages between instances on different nodes travel over [`channel`]; between instances
+//! on the same node they arrive at once (no event is scheduled for them).
+
+mod channel;
+mod event;
+mod keys;
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::num::NonZeroU32;
+
+use rand::SeedableRng;
+
+pub use channel::Channels;
+pub use event::Event;
+use keys::{KeySet, WindowTable};
+
+use crate::metrics::{Conservation, Recorder, ReplicationSummary};
+use crate::model::{
+    ArrivalPhase, DataEvent, Graph, InstanceId, NodeId, OperatorId, OperatorKind, Routing,
+    unit_draw,
+};
+use crate::partition::{KeyPartitioner, Partitioner, skew};
+use crate::scenario::Scenario;
+use crate::sim::{
+    Ctx, Engine, Handler, SimDuration, SimRng, SimTime, Stream, derive_seed, splitmix64,
+};
+
+/// A model-level failure of one replication.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SimError {
+    /// The end-of-run event count did not balance: a simulator bug. Report it with the seed
+    /// and replication printed alongside.
+    ConservationViolated(Conservation),
+}
+
+impl fmt::Display for SimError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ConservationViolated(c) => write!(
+                f,
+                "event conservation violated (a simulator bug): emitted {} + spawned {} != \
+                 delivered {} + absorbed {} + dropped {} + in flight {}",
+                c.emitted, c.spawned, c.delivered, c.absorbed, c.dropped, c.in_flight
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SimError {}
+
+/// An event waiting at, or being served by, an instance.
+#[derive(Clone, Copy, Debug)]
+struct Queued {
+    event: DataEvent,
+    arrived: SimTime,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct InService {
+    queued: Queued,
+    service: SimDuration,
+}
+
+#[derive(Debug)]
+struct NodeState {
+    free_cores: u32,
+    speed: f64,
+    /// Instances with queued work and a free slot, waiting for a core.
+    ready: VecDeque<InstanceId>,
+}
+
+#[derive(Debug)]
+struct SourceState {
+    phase: ArrivalPhase,
+    rng: SimRng,
+    next_seq: u64,
+}
+
+#[derive(Debug)]
+struct InstanceState {
+    operator: OperatorId,
+    index: u32,
+    node: NodeId,
+    queue: VecDeque<Queued>,
+    slots: Vec<Option<InService>>,
+    busy: u32,
+    in_ready: bool,
+    /// Incremented when the instance restarts, voiding timers armed before.
+    epoch: u32,
+    /// Service-time and selectivity draws.
+    rng: SimRng,
+    source: Option<SourceState>,
+    keys: KeySet,
+    window: WindowTable,
+    /// Most distinct keys held at once (for a window: keys in a window when it closed).
+    peak_keys: usize,
+    /// Round-robin position per output edge (rebalance routing).
+    next_target: Vec<u32>,
+}
+
+/// How one edge reaches its downstream instances.
+#[derive(Debug)]
+struct EdgeRoute {
+    routing: Routing,
+    partitioner: Option<KeyPartitioner>,
+    targets: NonZeroU32,
+}
+
+/// The mutable state of one replication.
+pub struct World<'s> {
+    scenario: &'s Scenario,
+    nodes: Vec<NodeState>,
+    instances: Vec<InstanceState>,
+    edges: Vec<EdgeRoute>,
+    channels: Channels,
+    recorder: Recorder,
+    network_messages: u64,
+    network_bytes: u64,
+    /// Reused buffer for window results, so closing a window allocates nothing.
+    scratch: Vec<(u64, SimTime)>,
+}
+
+impl<'s> World<'s> {
+    /// Builds replication `replication` of `scenario` with the given master seed and seeds its
+    /// first events into `engine`.
+    pub fn new(
+        scenario: &'s Scenario,
+        master_seed: u64,
+        replication: u32,
+        engine: &mut Engine<Event>,
+    ) -> Self {
+        let graph = &scenario.graph;
+        let nodes = scenario
+            .cluster
+            .nodes
+            .iter()
+            .map(|n| NodeState {
+                free_cores: n.cores,
+                speed: n.speed,
+                ready: VecDeque::new(),
+            })
+            .collect();
+        let seed = |stream, index| {
+            SimRng::seed_from_u64(derive_seed(master_seed, replication, stream, index))
+        };
+        let instances = graph
+            .instances
+            .iter()
+            .enumerate()
+            .map(|(i, inst)| {
+                let op = graph.operator(inst.operator);
+                let source = matches!(op.kind, OperatorKind::Source { .. }).then(|| SourceState {
+                    phase: ArrivalPhase::default(),
+                    rng: seed(Stream::Workload, i as u32),
+                    next_seq: 0,
+                });
+                InstanceState {
+                    operator: inst.operator,
+                    index: inst.index,
+                    node: inst.node,
+                    queue: VecDeque::with_capacity(64),
+                    slots: vec![None; op.threads as usize],
+                    busy: 0,
+                    in_ready: false,
+                    epoch: 0,
+                    rng: seed(Stream::Service, i as u32),
+                    source,
+                    keys: KeySet::default(),
+                    window: WindowTable::default(),
+                    peak_keys: 0,
+                    next_target: vec![0; op.outputs.len()],
+                }
+            })
+            .collect();
+        let edges = graph
+            .edges
+            .iter()
+            .map(|e| EdgeRoute {
+                routing: e.routing.clone(),
+                partitioner: KeyPartitioner::for_routing(&e.routing),
+                targets: NonZeroU32::new(graph.operator(e.to).parallelism)
+                    .expect("validated parallelism >= 1"),
+            })
+            .collect();
+        let mut world = Self {
+            scenario,
+            nodes,
+            instances,
+            edges,
+            channels: Channels::new(scenario.cluster.nodes.len(), master_seed, replication),
+            recorder: Recorder::new(scenario.metrics, graph.instances.len()),
+            network_messages: 0,
+            network_bytes: 0,
+            scratch: Vec::new(),
+        };
+        world.schedule_initial_events(engine);
+        world
+    }
+
+    fn schedule_initial_events(&mut self, engine: &mut Engine<Event>) {
+        let graph = &self.scenario.graph;
+        for (i, state) in self.instances.iter_mut().enumerate() {
+            let instance = InstanceId(i as u32);
+            match &graph.operator(state.operator).kind {
+                OperatorKind::Source { arrivals, .. } => {
+                    let src = state
+                        .source
+                        .as_mut()
+                        .expect("source instances have source state");
+                    engine.schedule_at(
+                        arrivals.first(&mut src.rng, &mut src.phase),
+                        Event::SourceEmit { instance },
+                    );
+                }
+                OperatorKind::Window { size, .. } => {
+                    engine.schedule_at(SimTime::ZERO + *size, Event::WindowFire { instance });
+                }
+                OperatorKind::Map { .. } | OperatorKind::Sink => {}
+            }
+        }
+    }
+
+    fn graph(&self) -> &'s Graph {
+        &self.scenario.graph
+    }
+
+    fn on_source_emit(&mut self, i: InstanceId, cx: &mut Ctx<'_, Event>) {
+        let graph = self.graph();
+        let state = &mut self.instances[i.index()];
+        let OperatorKind::Source {
+            arrivals,
+            keys,
+            event_bytes,
+        } = &graph.operator(state.operator).kind
+        else {
+            unreachable!("SourceEmit is only scheduled for sources")
+        };
+        let src = state
+            .source
+            .as_mut()
+            .expect("source instances have source state");
+        let now = cx.now();
+        let event = DataEvent {
+            id: (u64::from(i.0) << 40) | src.next_seq,
+            key: keys.sample(&mut src.rng),
+            created: now,
+            bytes: *event_bytes,
+        };
+        src.next_seq += 1;
+        let next = arrivals.next(now, &mut src.rng, &mut src.phase);
+        self.recorder.emitted(now);
+        self.emit(i, event, cx);
+        cx.schedule_at(next, Event::SourceEmit { instance: i });
+    }
+
+    /// Sends `event` from instance `from` along every output edge of its operator.
+    fn emit(&mut self, from: InstanceId, event: DataEvent, cx: &mut Ctx<'_, Event>) {
+        let graph = self.graph();
+        let op = graph.operator(self.instances[from.index()].operator);
+        if op.outputs.len() > 1 {
+            // Every extra output edge carries a copy.
+            self.recorder.spawned(op.outputs.len() as u64 - 1);
+        }
+        for (k, &edge_id) in op.outputs.iter().enumerate() {
+            let edge = &graph.edges[edge_id.index()];
+            let route = &self.edges[edge_id.index()];
+            let sender = &mut self.instances[from.index()];
+            let target = match (&route.routing, &route.partitioner) {
+                (_, Some(p)) => p.route(event.key, route.targets),
+                (Routing::Forward, None) => sender.index,
+                (_, None) => {
+                    let t = sender.next_target[k];
+                    sender.next_target[k] = (t + 1) % route.targets.get();
+                    t
+                }
+            };
+            let to = graph.operator(edge.to).instance(target);
+            self.send(from, to, event, cx);
+        }
+    }
+
+    /// Moves `event` from one instance to another: at once on the same node, else as a message.
+    #[inline]
+    fn send(
+        &mut self,
+        from: InstanceId,
+        to: InstanceId,
+        event: DataEvent,
+        cx: &mut Ctx<'_, Event>,
+    ) {
+        let (a, b) = (
+            self.instances[from.index()].node,
+            self.instances[to.index()].node,
+        );
+        if a == b {
+            self.arrive(to, event, cx);
+        } else {
+            let (at, attempts) = self.channels.send_reliable(
+                &self.scenario.cluster.network,
+                a,
+                b,
+                event.bytes,
+                cx.now(),
+            );
+            self.network_messages += u64::from(attempts);
+            self.network_bytes += u64::from(attempts) * u64::from(event.bytes);
+            cx.schedule_at(at, Event::Deliver { to, event });
+        }
+    }
+
+    fn arrive(&mut self, i: InstanceId, event: DataEvent, cx: &mut Ctx<'_, Event>) {
+        let now = cx.now();
+        let state = &mut self.instances[i.index()];
+        if matches!(
+            self.scenario.graph.operator(state.operator).kind,
+            OperatorKind::Sink
+        ) {
+            self.recorder.delivered(now, event.created);
+            return;
+        }
+        state.queue.push_back(Queued {
+            event,
+            arrived: now,
+        });
+        self.recorder.arrival(i.index(), now);
+        let node = state.node;
+        self.make_ready(i);
+        self.dispatch(node, cx);
+    }
+
+    /// Puts instance `i` in its node's ready queue if it has work and a free slot.
+    #[inline]
+    fn make_ready(&mut self, i: InstanceId) {
+        let state = &mut self.instances[i.index()];
+        if !state.in_ready && state.busy < state.slots.len() as u32 && !state.queue.is_empty() {
+            state.in_ready = true;
+            self.nodes[state.node.index()].ready.push_back(i);
+        }
+    }
+
+    /// Hands free cores of `node` to ready instances, first come first served.
+    fn dispatch(&mut self, node: NodeId, cx: &mut Ctx<'_, Event>) {
+        while self.nodes[node.index()].free_cores > 0 {
+            let Some(i) = self.nodes[node.index()].ready.pop_front() else {
+                break;
+            };
+            self.instances[i.index()].in_ready = false;
+            if self.start_service(i, cx) {
+                self.nodes[node.index()].free_cores -= 1;
+            }
+            self.make_ready(i);
+        }
+    }
+
+    /// Starts serving the head of `i`'s queue; false if it has nothing to serve.
+    fn start_service(&mut self, i: InstanceId, cx: &mut Ctx<'_, Event>) -> bool {
+        let graph = self.graph();
+        let state = &mut self.instances[i.index()];
+        let Some(slot) = state.slots.iter().position(Option::is_none) else {
+            return false;
+        };
+        let Some(queued) = state.queue.pop_front() else {
+            return false;
+        };
+        let dist = match &graph.operator(state.operator).kind {
+            OperatorKind::Map { service, .. } | OperatorKind::Window { service, .. } => service,
+            OperatorKind::Source { .. } | OperatorKind::Sink => {
+                unreachable!("sources and sinks never queue events")
+            }
+        };
+        let mut service = dist.sample(&mut state.rng);
+        let speed = self.nodes[state.node.index()].speed;
+        if speed != 1.0 {
+            service = SimDuration::from_secs_f64(service.as_secs_f64() / speed);
+        }
+        state.slots[slot] = Some(InService { queued, service });
+        state.busy += 1;
+        cx.schedule_in(
+            service,
+            Event::ServiceDone {
+                instance: i,
+                slot: slot as u16,
+                epoch: state.epoch,
+            },
+        );
+        true
+    }
+
+    fn on_service_done(&mut self, i: InstanceId, slot: u16, epoch: u32, cx: &mut Ctx<'_, Event>) {
+        let graph = self.graph();
+        let now = cx.now();
+        let state = &mut self.instances[i.index()];
+        if epoch != state.epoch {
+            return; // served by an incarnation that no longer exists
+        }
+        let done = state.slots[usize::from(slot)]
+            .take()
+            .expect("a completion has an event in its slot");
+        state.busy -= 1;
+        let node = state.node;
+        self.nodes[node.index()].free_cores += 1;
+        self.recorder
+            .departure(i.index(), now, done.queued.arrived, done.service);
+        let op = graph.operator(state.operator);
+        let event = done.queued.event;
+        if op.state_bytes_per_key > 0 && matches!(op.kind, OperatorKind::Map { .. }) {
+            state.keys.insert(event.key);
+            state.peak_keys = state.peak_keys.max(state.keys.len());
+        }
+        match &op.kind {
+            OperatorKind::Map {
+                selectivity,
+                output_bytes,
+                ..
+            } => {
+                let outputs = if *selectivity == 1.0 {
+                    1
+                } else {
+                    // floor(s) outputs, plus one more with probability frac(s): mean s.
+                    let whole = selectivity.floor();
+                    whole as u64 + u64::from(unit_draw(&mut state.rng) < selectivity - whole)
+                };
+                let out = DataEvent {
+                    bytes: output_bytes.unwrap_or(event.bytes),
+                    ..event
+                };
+                match outputs {
+                    0 => self.recorder.absorbed(),
+                    n => {
+                        self.recorder.spawned(n - 1);
+                        self.emit(i, out, cx);
+                        for k in 1..n {
+                            let copy = DataEvent {
+                                id: splitmix64(event.id ^ splitmix64(k)),
+                                ..out
+                            };
+                            self.emit(i, copy, cx);
+                        }
+                    }
+                }
+            }
+            OperatorKind::Window { .. } => {
+                state.window.add(&event);
+                self.recorder.absorbed();
+            }
+            OperatorKind::Source { .. } | OperatorKind::Sink => {
+                unreachable!("sources and sinks never serve events")
+            }
+        }
+        self.make_ready(i);
+        self.dispatch(node, cx);
+    }
+
+    fn on_window_fire(&mut self, i: InstanceId, cx: &mut Ctx<'_, Event>) {
+        let graph = self.graph();
+        let state = &mut self.instances[i.index()];
+        let OperatorKind::Window {
+            size, output_bytes, ..
+        } = graph.operator(state.operator).kind
+        else {
+            unreachable!("WindowFire is only scheduled for windows")
+        };
+        let window_index = state.window.closed;
+        state.peak_keys = state.peak_keys.max(state.window.len());
+        let operator = state.operator;
+        let mut results = std::mem::take(&mut self.scratch);
+        results.extend(state.window.drain());
+        self.recorder.spawned(results.len() as u64);
+        for &(key, created) in &results {
+            // Ids depend on (operator, key, window) only, so replicas agree on them.
+            let id = splitmix64(splitmix64(u64::from(operator.0) << 48 ^ window_index) ^ key);
+            self.emit(
+                i,
+                DataEvent {
+                    id,
+                    key,
+                    created,
+                    bytes: output_bytes,
+                },
+                cx,
+            );
+        }
+        results.clear();
+        self.scratch = results;
+        cx.schedule_in(size, Event::WindowFire { instance: i });
+    }
+
+    /// Closes the replication: checks conservation and produces the summary.
+    pub fn finish(self, engine: &Engine<Event>) -> Result<ReplicationSummary, SimError> {
+        let graph = self.graph();
+        let on_wire = engine
+            .queue()
+            .pending()
+            .filter(|(_, e)| e.is_data_in_flight())
+            .count() as u64;
+        let in_instances: u64 = self
+            .instances
+            .iter()
+            .map(|s| s.queue.len() as u64 + u64::from(s.busy))
+            .sum();
+        let window_s = self.recorder.window_s();
+        let mut operator_metrics = Vec::new();
+        for op in &graph.operators {
+            if matches!(op.kind, OperatorKind::Source { .. } | OperatorKind::Sink) {
+                continue;
+            }
+            let loads: Vec<u64> = op
+                .instances()
+                .map(|i| self.recorder.queues()[i.index()].processed)
+                .collect();
+            let busy: f64 = op
+                .instances()
+                .map(|i| self.recorder.queues()[i.index()].busy_s())
+                .sum();
+            operator_metrics.push((format!("load_skew_{}", op.name), skew(&loads)));
+            operator_metrics.push((
+                format!("utilisation_{}", op.name),
+                busy / (window_s * f64::from(op.parallelism) * f64::from(op.threads)),
+            ));
+            if op.state_bytes_per_key > 0 {
+                let keys: usize = op
+                    .instances()
+                    .map(|i| self.instances[i.index()].peak_keys)
+                    .sum();
+                operator_metrics.push((
+                    format!("state_bytes_peak_{}", op.name),
+                    (keys as u64 * op.state_bytes_per_key) as f64,
+                ));
+            }
+        }
+        operator_metrics.push(("network_messages".to_string(), self.network_messages as f64));
+        operator_metrics.push(("network_bytes".to_string(), self.network_bytes as f64));
+        let summary =
+            self.recorder
+                .finish(on_wire + in_instances, operator_metrics, engine.processed());
+        if summary.conservation.holds() {
+            Ok(summary)
+        } else {
+            Err(SimError::ConservationViolated(summary.conservation))
+        }
+    }
+}
+
+impl Handler<Event> for World<'_> {
+    #[inline]
+    fn handle(&mut self, event: Event, cx: &mut Ctx<'_, Event>) {
+        match event {
+            Event::SourceEmit { instance } => self.on_source_emit(instance, cx),
+            Event::Deliver { to, event } => self.arrive(to, event, cx),
+            Event::ServiceDone {
+                instance,
+                slot,
+                epoch,
+            } => self.on_service_done(instance, slot, epoch, cx),
+            Event::WindowFire { instance } => self.on_window_fire(instance, cx),
+        }
+    }
+}
+
+/// Runs replication `replication` of `scenario` to its end. `progress` is called with the
+/// simulated time covered since its last call, for progress bars; it cannot affect results.
+pub fn run_replication(
+    scenario: &Scenario,
+    master_seed: u64,
+    replication: u32,
+    progress: &(dyn Fn(SimDuration) + Sync),
+) -> Result<ReplicationSummary, SimError> {
+    let mut engine = Engine::with_capacity(4096);
+    let mut world = World::new(scenario, master_seed, replication, &mut engine);
+    let end = scenario.metrics.end;
+    const CHUNKS: u64 = 50;
+    let mut reached = SimTime::ZERO;
+    for k in 1..=CHUNKS {
+        let horizon = SimTime::from_nanos(end.as_nanos() / CHUNKS * k).min(end);
+        let horizon = if k == CHUNKS { end } else { horizon };
+        engine.run_until(horizon, &mut world);
+        progress(horizon - reached);
+        reached = horizon;
+    }
+    world.finish(&engine)
+}
