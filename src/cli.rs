@@ -1,12 +1,14 @@
 //! The command-line interface: clap types and one file per subcommand. Data goes to files,
 //! tables to stdout, progress and errors to stderr.
 
-mod check;
+pub(crate) mod check;
 mod run;
 
 use std::fmt;
 
 use clap::{Parser, Subcommand};
+
+pub use check::ron_files;
 
 use crate::experiment::{OutputError, ReplicationError};
 use crate::scenario::ScenarioError;

@@ -6,7 +6,7 @@
 //! numbers whatever the thread count. Rayon's indexed `collect` keeps replication order, and
 //! every sum runs in that order, so the summary files are byte-identical with 1 or N threads.
 
-mod output;
+pub mod output;
 
 use std::fmt;
 

@@ -313,7 +313,7 @@ mod tests {
     fn utc_formatting_matches_known_dates() {
         assert_eq!(utc_from_unix(0), "1970-01-01T00:00:00Z");
         assert_eq!(utc_from_unix(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(utc_from_unix(1_795_500_000), "2026-11-23T04:40:00Z");
+        assert_eq!(utc_from_unix(1_795_500_000), "2026-11-24T06:00:00Z");
     }
 
     #[test]

@@ -1,0 +1,31 @@
+//! Every file under `scenarios/` loads and validates, so examples cannot rot.
+
+use std::path::Path;
+
+use crate::cli::ron_files;
+use crate::scenario;
+
+#[test]
+fn every_shipped_scenario_is_valid() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let files = ron_files(&root).expect("scenarios/ is readable");
+    assert!(files.len() >= 3, "expected the shipped scenarios, found {files:?}");
+    for f in files {
+        if let Err(e) = scenario::load(&f) {
+            panic!("{e}");
+        }
+    }
+}
+
+/// The resolved scenario spells out every default and parses back to the same scenario.
+#[test]
+fn resolved_scenario_round_trips() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    for f in ron_files(&root).expect("scenarios/ is readable") {
+        let s = scenario::load(&f).unwrap_or_else(|e| panic!("{e}"));
+        let text = s.resolved_text();
+        let again = scenario::from_str(&text, Path::new("resolved.ron"), Path::new("."))
+            .unwrap_or_else(|e| panic!("resolved form of {} does not load: {e}\n{text}", f.display()));
+        assert_eq!(s.resolved, again.resolved, "{}", f.display());
+    }
+}
