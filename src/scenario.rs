@@ -69,13 +69,20 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
 /// relative paths inside it.
 pub fn from_str(text: &str, origin: &Path, base_dir: &Path) -> Result<Scenario, ScenarioError> {
     let options = ron_options();
-    let probe: VersionProbe = options
-        .from_str(text)
-        .map_err(|e| ScenarioError::syntax(origin, e))?;
+    let probe: VersionProbe = match options.from_str(text) {
+        Ok(probe) => probe,
+        // Report what the schema makes of the text: it is stricter than the probe, so it
+        // stops at the first mistake (an unclosed `(` reads as a field of the wrong struct,
+        // where the probe only notices at the end of the file) and names real types.
+        Err(e) => {
+            let e = options.from_str::<ScenarioFile>(text).err().unwrap_or(e);
+            return Err(ScenarioError::syntax(origin, text, e));
+        }
+    };
     let file: ScenarioFile = match probe.version {
         CURRENT_VERSION => options
             .from_str(text)
-            .map_err(|e| ScenarioError::syntax(origin, e))?,
+            .map_err(|e| ScenarioError::syntax(origin, text, e))?,
         found => {
             return Err(ScenarioError::UnsupportedVersion {
                 path: origin.to_path_buf(),

@@ -1,9 +1,11 @@
 //! Whole-run tests: analytic validation against queueing theory, mechanisms with exact or
 //! closed-form outcomes, determinism, and every shipped scenario file.
 
+mod alloc;
 mod analytic;
 mod determinism;
 mod mechanisms;
+mod scenario_errors;
 mod scenario_files;
 
 use std::path::{Path, PathBuf};
@@ -13,7 +15,9 @@ use crate::scenario::{self, Scenario};
 
 /// Path of a file under `scenarios/`.
 pub(crate) fn fixture(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(relative)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(relative)
 }
 
 /// Loads a shipped scenario, failing the test with the loader's message.
@@ -38,4 +42,3 @@ pub(crate) fn only_cell(result: &RunResult) -> &CellResult {
     assert_eq!(result.cells.len(), 1);
     &result.cells[0]
 }
-mod scenario_errors;

@@ -80,14 +80,74 @@ pub enum ScenarioError {
 }
 
 impl ScenarioError {
-    pub(crate) fn syntax(path: impl Into<PathBuf>, e: ron::error::SpannedError) -> Self {
+    /// A parse error of `text`, located at the token the parser stopped on.
+    pub(crate) fn syntax(
+        path: impl Into<PathBuf>,
+        text: &str,
+        e: ron::error::SpannedError,
+    ) -> Self {
+        let (line, column) = next_token(text, e.span.start.line, e.span.start.col);
         Self::Syntax {
             path: path.into(),
-            line: e.span.start.line,
-            column: e.span.start.col,
+            line,
+            column,
             message: explain(&e.code),
         }
     }
+}
+
+/// The 1-based position of the first token at or after `line`:`column` in `text`.
+///
+/// ron reports some errors (a value of the wrong type, say) where the previous token ended,
+/// which points at the blanks or comment in front of the culprit, or at the line before it.
+/// Blanks and comments are skipped; when nothing but them follows, the position is kept, so
+/// an early end of the text is reported right after its last token.
+fn next_token(text: &str, line: usize, column: usize) -> (usize, usize) {
+    let chars: Vec<char> = text.chars().collect();
+    let (mut l, mut c) = (1, 1);
+    let mut i = 0;
+    while i < chars.len() && (l, c) < (line, column) {
+        (l, c) = if chars[i] == '\n' {
+            (l + 1, 1)
+        } else {
+            (l, c + 1)
+        };
+        i += 1;
+    }
+    let start = i;
+    loop {
+        match (chars.get(i), chars.get(i + 1)) {
+            (Some(ch), _) if ch.is_whitespace() => i += 1,
+            (Some('/'), Some('/')) => {
+                while chars.get(i).is_some_and(|&ch| ch != '\n') {
+                    i += 1;
+                }
+            }
+            (Some('/'), Some('*')) => {
+                // Block comments nest in RON.
+                let mut depth = 0usize;
+                loop {
+                    match (chars.get(i), chars.get(i + 1)) {
+                        (Some('/'), Some('*')) => (depth, i) = (depth + 1, i + 2),
+                        (Some('*'), Some('/')) => {
+                            (depth, i) = (depth - 1, i + 2);
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        (Some(_), _) => i += 1,
+                        (None, _) => return (line, column),
+                    }
+                }
+            }
+            (Some(_), _) => break,
+            (None, _) => return (line, column),
+        }
+    }
+    for &ch in &chars[start..i] {
+        (l, c) = if ch == '\n' { (l + 1, 1) } else { (l, c + 1) };
+    }
+    (l, c)
 }
 
 /// The parser's message, with a hint where a common mistake is likely.
@@ -99,6 +159,7 @@ fn explain(code: &ron::Error) -> String {
         }
         ron::Error::NoSuchEnumVariant { .. } => Some("use one of the variants listed above"),
         ron::Error::MissingStructField { .. } => Some("add the field; it has no default"),
+        ron::Error::Eof => Some("the text ends early: a `(`, `[` or `\"` is not closed"),
         ron::Error::ExpectedDifferentStructName { .. } => {
             Some("drop the struct name or use the expected one")
         }

@@ -110,6 +110,7 @@ pub struct LinkOverrideSpec {
 
 /// A probability distribution, in the unit of the field that holds it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum DistSpec {
     /// Always this value.
     Const(f64),
@@ -179,6 +180,7 @@ pub struct OperatorSpec {
 
 /// Operator behaviours.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum OperatorKindSpec {
     /// External producers: emits events, uses no core.
     Source {
@@ -217,6 +219,7 @@ pub enum OperatorKindSpec {
 
 /// Arrival processes of sources.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum ArrivalSpec {
     /// Evenly spaced events.
     Constant {
@@ -241,6 +244,7 @@ pub enum ArrivalSpec {
 
 /// Key distributions of sources.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum KeySpec {
     /// Keys 0..count, equally likely.
     Uniform {
@@ -269,6 +273,7 @@ pub struct InputSpec {
 
 /// Partitioning schemes.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum PartitioningSpec {
     /// Upstream instance i to instance i; needs equal parallelism.
     Forward,
@@ -291,6 +296,7 @@ pub enum PartitioningSpec {
 
 /// Placement of instances on nodes.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum PlacementSpec {
     /// Round robin over all nodes, continuing from where the previous operator stopped.
     #[default]

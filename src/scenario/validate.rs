@@ -22,9 +22,13 @@ const MAX_NODES: u64 = 4096;
 /// Most instances of one operator, and of the whole graph.
 const MAX_INSTANCES: u64 = 1_000_000;
 /// Most time-series buckets per replication.
-const MAX_BUCKETS: f64 = 10_000_000.0;
+const MAX_BUCKETS: f64 = 1_000_000.0;
 /// Most values in an empirical distribution.
 const MAX_EMPIRICAL: usize = 10_000_000;
+/// Most operators, and most edges: their ids are `u16`.
+const MAX_OPERATORS: usize = u16::MAX as usize;
+/// Most link overrides: with the default, every distinct link setting fits a `u16` class.
+const MAX_LINK_OVERRIDES: usize = u16::MAX as usize;
 
 const NS_PER_MS: f64 = 1e6;
 const NS_PER_S: f64 = 1e9;
@@ -58,13 +62,14 @@ pub fn validate(mut file: ScenarioFile, base_dir: &Path) -> Result<Scenario, Pro
             file.replications
         ),
     );
+    // At least 1 ns: the clock counts whole nanoseconds.
     let duration_ok =
-        file.duration_s.is_finite() && file.duration_s > 0.0 && file.duration_s <= MAX_DURATION_S;
+        file.duration_s.is_finite() && file.duration_s >= 1e-9 && file.duration_s <= MAX_DURATION_S;
     p.require(
         duration_ok,
         "duration_s",
         format!(
-            "is {}; must be positive and at most {MAX_DURATION_S:e} s",
+            "is {}; must be at least 1e-9 s and at most {MAX_DURATION_S:e} s",
             file.duration_s
         ),
     );
@@ -73,11 +78,22 @@ pub fn validate(mut file: ScenarioFile, base_dir: &Path) -> Result<Scenario, Pro
         "warmup_s",
         format!("is {}; must be zero or positive", file.warmup_s),
     );
-    if duration_ok && file.warmup_s.is_finite() && file.warmup_s >= file.duration_s {
+    // Compared as the clock sees them: two different floats can round to the same nanosecond.
+    let (warmup, end) = (
+        SimTime::from_secs_f64(file.warmup_s),
+        SimTime::from_secs_f64(file.duration_s),
+    );
+    if duration_ok && file.warmup_s.is_finite() && file.warmup_s >= 0.0 && warmup >= end {
+        let rounded = if file.warmup_s < file.duration_s {
+            " once both are rounded to whole nanoseconds"
+        } else {
+            ""
+        };
         p.push(
             "warmup_s",
             format!(
-                "is {} s but must be shorter than duration_s ({} s), or nothing is measured",
+                "is {} s but must be shorter than duration_s ({} s){rounded}, or nothing is \
+                 measured",
                 file.warmup_s, file.duration_s
             ),
         );
@@ -110,8 +126,8 @@ pub fn validate(mut file: ScenarioFile, base_dir: &Path) -> Result<Scenario, Pro
     match (cluster, graph) {
         (Some(cluster), Some(graph)) if p.0.is_empty() => {
             let metrics = MetricsConfig {
-                warmup: SimTime::from_secs_f64(file.warmup_s),
-                end: SimTime::from_secs_f64(file.duration_s),
+                warmup,
+                end,
                 bucket: SimDuration::from_secs_f64(file.metrics.bucket_s),
             };
             Ok(Scenario {
@@ -343,11 +359,25 @@ fn build_cluster(spec: &mut ClusterSpec, base_dir: &Path, p: &mut Problems) -> O
         }
     }
     let default = build_link(&mut spec.network, base_dir, "cluster.network", p);
+    if nodes.is_empty() {
+        // Already reported; without nodes there is nothing to place instances on.
+        return None;
+    }
     let cluster = Cluster {
         network: Network::uniform(nodes.len(), default.clone()?),
         nodes,
     };
     let mut cluster = cluster;
+    if spec.links.len() > MAX_LINK_OVERRIDES {
+        p.push(
+            "cluster.links",
+            format!(
+                "has {} overrides; at most {MAX_LINK_OVERRIDES} are supported",
+                spec.links.len()
+            ),
+        );
+        return Some(cluster);
+    }
     for (i, o) in spec.links.iter_mut().enumerate() {
         let path = format!("cluster.links[{i}]");
         let a = cluster.node_named(&o.between.0);
@@ -387,6 +417,16 @@ fn build_graph(
         "operators",
         "declare at least a source and a sink",
     );
+    if specs.len() > MAX_OPERATORS {
+        p.push(
+            "operators",
+            format!(
+                "declares {} operators; at most {MAX_OPERATORS} are supported",
+                specs.len()
+            ),
+        );
+        return None;
+    }
     let mut names: BTreeMap<String, usize> = BTreeMap::new();
     for (i, op) in specs.iter().enumerate() {
         if !is_label(&op.name) {
@@ -416,6 +456,11 @@ fn build_graph(
     let mut edges: Vec<Edge> = Vec::new();
     let mut instances = Vec::new();
     let mut has_downstream = vec![false; specs.len()];
+    // From the specs: an operator whose kind is invalid is built as a placeholder `Sink`.
+    let is_sink: Vec<bool> = specs
+        .iter()
+        .map(|s| matches!(s.kind, OperatorKindSpec::Sink))
+        .collect();
     let mut spread_next = 0usize;
     let mut ok = true;
 
@@ -489,7 +534,7 @@ fn build_graph(
             }
             seen_inputs.push(from);
             let upstream: &Operator = &operators[from];
-            if matches!(upstream.kind, OperatorKind::Sink) {
+            if is_sink[from] {
                 p.push(
                     format!("{ipath}.from"),
                     format!("{:?} is a Sink and has no output", input.from),
@@ -511,8 +556,11 @@ fn build_graph(
                 routing: routing.unwrap_or(Routing::Rebalance),
             });
         }
-        if edges.len() > usize::from(u16::MAX) {
-            p.push("operators", "too many edges (at most 65 535)");
+        if edges.len() > MAX_OPERATORS {
+            p.push(
+                "operators",
+                format!("too many edges (at most {MAX_OPERATORS})"),
+            );
             return None;
         }
 

@@ -45,6 +45,12 @@ impl SimTime {
         self.0 as f64 * 1e-9
     }
 
+    /// `self + d`, or [`SimTime::NEVER`] if that would overflow: for times computed from
+    /// unbounded model quantities (a link's backlog), where "never" is the right answer.
+    pub fn saturating_add(self, d: SimDuration) -> SimTime {
+        SimTime(self.0.saturating_add(d.0))
+    }
+
     /// Span from `earlier` to `self`, or zero if `earlier` is later.
     pub fn saturating_since(self, earlier: SimTime) -> SimDuration {
         SimDuration(self.0.saturating_sub(earlier.0))

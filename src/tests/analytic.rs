@@ -14,9 +14,19 @@ const LEVEL: f64 = 0.99;
 /// Largest acceptable half-width of the interval, relative to the theoretical value.
 const MAX_RELATIVE_HALF_WIDTH: f64 = 0.02;
 
-fn assert_matches_theory(cell: &crate::experiment::CellResult, metric: &str, theory: f64, seed: u64) {
-    let ci = cell.interval(metric, LEVEL).expect("metric defined in every replication");
-    assert!(ci.contains(theory), "{metric}: 99% CI {ci} misses the theoretical {theory} (seed {seed})");
+fn assert_matches_theory(
+    cell: &crate::experiment::CellResult,
+    metric: &str,
+    theory: f64,
+    seed: u64,
+) {
+    let ci = cell
+        .interval(metric, LEVEL)
+        .expect("metric defined in every replication");
+    assert!(
+        ci.contains(theory),
+        "{metric}: 99% CI {ci} misses the theoretical {theory} (seed {seed})"
+    );
     assert!(
         ci.half_width() <= MAX_RELATIVE_HALF_WIDTH * theory,
         "{metric}: CI {ci} too wide to say anything about {theory}"
@@ -71,14 +81,22 @@ fn mm2_delay_matches_erlang_c() {
 /// wrong one (e.g. counting service or queueing time twice changes L by ≥ 10 %).
 #[test]
 fn littles_law_holds_at_every_queue() {
-    for file in ["validation/mm1.ron", "validation/mm2.ron", "sensor-monitoring.ron"] {
+    for file in [
+        "validation/mm1.ron",
+        "validation/mm2.ron",
+        "sensor-monitoring.ron",
+    ] {
         let scenario = load_fixture(file);
         let result = run(&scenario);
         for (r, rep) in only_cell(&result).replications.iter().enumerate() {
             for (i, &(l, lambda_w)) in rep.little.iter().enumerate() {
                 let instance = &scenario.graph.instances[i];
                 let op = scenario.graph.operator(instance.operator);
-                if !matches!(op.kind, crate::model::OperatorKind::Map { .. } | crate::model::OperatorKind::Window { .. }) {
+                if !matches!(
+                    op.kind,
+                    crate::model::OperatorKind::Map { .. }
+                        | crate::model::OperatorKind::Window { .. }
+                ) {
                     continue; // sources and sinks hold no queue
                 }
                 let tolerance = (0.01 * l).max(1e-4);

@@ -28,7 +28,10 @@ fn short_sensor_scenario() -> Scenario {
 #[test]
 fn same_seed_gives_identical_results() {
     let s = short_sensor_scenario();
-    assert_eq!(rendered(&run_with(&s, 42, 2)), rendered(&run_with(&s, 42, 2)));
+    assert_eq!(
+        rendered(&run_with(&s, 42, 2)),
+        rendered(&run_with(&s, 42, 2))
+    );
 }
 
 #[test]

@@ -23,11 +23,22 @@ fn delay_is_serialisation_plus_latency_plus_scaled_service() {
     );
     let result = run(&s);
     for rep in &only_cell(&result).replications {
-        for m in ["delay_mean_ms", "delay_p50_ms", "delay_p99_ms", "delay_max_ms"] {
+        for m in [
+            "delay_mean_ms",
+            "delay_p50_ms",
+            "delay_p99_ms",
+            "delay_max_ms",
+        ] {
             let v = rep.metric(m).unwrap();
-            assert!((v - 6.0).abs() < 6e-3, "{m} = {v}, expected 6 ms (histogram error ≤ 0.1 %)");
+            assert!(
+                (v - 6.0).abs() < 6e-3,
+                "{m} = {v}, expected 6 ms (histogram error ≤ 0.1 %)"
+            );
         }
-        assert_eq!(rep.metric("network_bytes"), Some(rep.metric("network_messages").unwrap() * 1000.0));
+        assert_eq!(
+            rep.metric("network_bytes"),
+            Some(rep.metric("network_messages").unwrap() * 1000.0)
+        );
     }
 }
 
@@ -57,7 +68,10 @@ fn selectivity_and_fan_out_multiply_throughput() {
         .map(|r| r.metric("throughput_per_s").unwrap() / r.metric("source_rate_per_s").unwrap())
         .collect();
     let ci = crate::stats::t_interval(&ratios, 0.99).unwrap();
-    assert!(ci.contains(3.25), "delivered per emitted: {ci}, expected 3.25");
+    assert!(
+        ci.contains(3.25),
+        "delivered per emitted: {ci}, expected 3.25"
+    );
     let c = cell.replications[0].conservation;
     assert!(c.spawned > 0 && c.absorbed > 0, "{c:?}");
 }
@@ -86,7 +100,10 @@ fn range_partitioning_follows_its_boundaries_in_a_run() {
             .expect("skew is defined")
     };
     let skewed = skew("Range(bounds: [100, 200, 300])");
-    assert!(skewed.contains(2.8) || (skewed.mean - 2.8).abs() < 0.03, "{skewed}");
+    assert!(
+        skewed.contains(2.8) || (skewed.mean - 2.8).abs() < 0.03,
+        "{skewed}"
+    );
     let even = skew("Range(bounds: [250, 500, 750])");
     assert!(even.mean < 1.03, "{even}");
     let hashed = skew("Hash");
@@ -107,7 +124,9 @@ fn on_off_source_rate_is_scaled_by_its_duty_cycle() {
             ])"#,
     );
     let result = run(&s);
-    let ci = only_cell(&result).interval("source_rate_per_s", 0.99).unwrap();
+    let ci = only_cell(&result)
+        .interval("source_rate_per_s", 0.99)
+        .unwrap();
     assert!(ci.contains(250.0), "{ci}");
     assert!(ci.half_width() < 0.05 * 250.0, "{ci}");
 }

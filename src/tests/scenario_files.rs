@@ -9,7 +9,10 @@ use crate::scenario;
 fn every_shipped_scenario_is_valid() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let files = ron_files(&root).expect("scenarios/ is readable");
-    assert!(files.len() >= 3, "expected the shipped scenarios, found {files:?}");
+    assert!(
+        files.len() >= 3,
+        "expected the shipped scenarios, found {files:?}"
+    );
     for f in files {
         if let Err(e) = scenario::load(&f) {
             panic!("{e}");
@@ -25,7 +28,12 @@ fn resolved_scenario_round_trips() {
         let s = scenario::load(&f).unwrap_or_else(|e| panic!("{e}"));
         let text = s.resolved_text();
         let again = scenario::from_str(&text, Path::new("resolved.ron"), Path::new("."))
-            .unwrap_or_else(|e| panic!("resolved form of {} does not load: {e}\n{text}", f.display()));
+            .unwrap_or_else(|e| {
+                panic!(
+                    "resolved form of {} does not load: {e}\n{text}",
+                    f.display()
+                )
+            });
         assert_eq!(s.resolved, again.resolved, "{}", f.display());
     }
 }

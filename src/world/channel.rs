@@ -55,19 +55,31 @@ impl Channels {
     ) -> (SimTime, u32) {
         let link = network.link(from, to);
         let rng = &mut self.rngs[from.index()];
-        let mut attempts = 1u32;
-        let mut retry_delay = SimDuration::ZERO;
-        if link.loss > 0.0 {
-            while crate::model::unit_draw(rng) < link.loss {
-                attempts += 1;
-                retry_delay = retry_delay + link.retransmit_timeout;
-            }
-        }
+        // Transmissions lost before the first success are geometric, P(k) = p^k·(1 − p):
+        // drawn by inversion in O(1), so a loss close to 1 cannot stall the run.
+        let lost = if link.loss > 0.0 {
+            let u = 1.0 - crate::model::unit_draw(rng); // in (0, 1]
+            (u.ln() / link.loss.ln())
+                .floor()
+                .min(f64::from(u32::MAX - 1)) as u32
+        } else {
+            0
+        };
+        let attempts = lost + 1;
+        let retry_delay = SimDuration::from_nanos(
+            link.retransmit_timeout
+                .as_nanos()
+                .saturating_mul(u64::from(lost)),
+        );
         let i = from.index() * self.nodes + to.index();
+        // Saturating arithmetic: an overloaded link's backlog grows without bound, and a
+        // message that would arrive after the end of time simply never arrives.
         let start = now.max(self.free_at[i]);
-        self.free_at[i] = start + link.serialisation(bytes);
-        let arrival =
-            (self.free_at[i] + retry_delay + link.latency.sample(rng)).max(self.last_arrival[i]);
+        self.free_at[i] = start.saturating_add(link.serialisation(bytes));
+        let arrival = self.free_at[i]
+            .saturating_add(retry_delay)
+            .saturating_add(link.latency.sample(rng))
+            .max(self.last_arrival[i]);
         self.last_arrival[i] = arrival;
         (arrival, attempts)
     }

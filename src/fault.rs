@@ -1,0 +1,152 @@
+//! Fault models: what goes wrong, and when.
+//!
+//! Every fault model draws from its own random stream (`Stream::Faults`, index = the model's
+//! position in the scenario), independently of the world's state, and the whole plan for a
+//! replication is generated before it starts. Every variant of a comparison therefore meets
+//! the same faults at the same times (common random numbers), and adding a model never shifts
+//! another model's draws.
+//!
+//! Faults that depend on what the system does — a poison event crashes the instance that
+//! processes it — are properties of the plan's targets, applied by the world when they fire.
+
+mod crash;
+mod network;
+mod scripted;
+
+use std::fmt;
+
+use rand::SeedableRng;
+
+pub use crash::{CrashFaults, GroupCrashFaults};
+pub use network::{LinkSpike, NetworkPartition, RecurringFaults};
+pub use scripted::ScriptedFaults;
+
+use crate::model::{InstanceId, NodeId};
+use crate::sim::{SimDuration, SimRng, SimTime, Stream, derive_seed};
+
+/// One fault or repair, applied by the world when its time comes. Small and `Copy`: it
+/// travels through the event queue.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum FaultEvent {
+    /// The node stops: its instances lose their queues and state, it stops sending.
+    NodeCrash {
+        /// The node.
+        node: NodeId,
+    },
+    /// The node is repaired and boots (its instances restart per the recovery policy).
+    NodeRepair {
+        /// The node.
+        node: NodeId,
+    },
+    /// Network partition number `partition` (see [`FaultPlan::partitions`]) begins.
+    PartitionStart {
+        /// Index into the plan's partitions.
+        partition: u16,
+    },
+    /// Network partition number `partition` heals.
+    PartitionEnd {
+        /// Index into the plan's partitions.
+        partition: u16,
+    },
+    /// Link spike number `spike` (see [`FaultPlan::spikes`]) begins.
+    SpikeStart {
+        /// Index into the plan's spikes.
+        spike: u16,
+    },
+    /// Link spike number `spike` ends.
+    SpikeEnd {
+        /// Index into the plan's spikes.
+        spike: u16,
+    },
+    /// The instance stops serving events (a hang) while its node keeps sending heartbeats.
+    HangStart {
+        /// The instance.
+        instance: InstanceId,
+    },
+    /// The hang ends by itself.
+    HangEnd {
+        /// The instance.
+        instance: InstanceId,
+    },
+    /// Service on the node becomes `factor` times slower (a straggler).
+    SlowStart {
+        /// The node.
+        node: NodeId,
+        /// Slow-down factor (> 1 is slower).
+        factor: f64,
+    },
+    /// The node's speed returns to normal.
+    SlowEnd {
+        /// The node.
+        node: NodeId,
+    },
+    /// From now on, events with this key crash the instance that processes them.
+    PoisonKey {
+        /// The key.
+        key: u64,
+    },
+}
+
+/// Produces the faults of one kind for one replication.
+pub trait FaultModel: fmt::Debug {
+    /// The next fault strictly after `now`, or `None` when this model has nothing left.
+    fn next_fault(&mut self, now: SimTime, rng: &mut SimRng) -> Option<(SimTime, FaultEvent)>;
+}
+
+/// Every fault of one replication, in time order, with the partition and spike descriptions
+/// the events refer to.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FaultPlan {
+    /// Faults in time order; ties keep model order, then generation order.
+    pub events: Vec<(SimTime, FaultEvent)>,
+    /// Network partitions referred to by `PartitionStart`/`PartitionEnd`.
+    pub partitions: Vec<NetworkPartition>,
+    /// Link spikes referred to by `SpikeStart`/`SpikeEnd`.
+    pub spikes: Vec<LinkSpike>,
+}
+
+impl FaultPlan {
+    /// Draws every fault before `horizon` from `models`, model `i` using the faults stream
+    /// `derive_seed(master, replication, Faults, i)`.
+    pub fn generate(
+        models: &mut [Box<dyn FaultModel>],
+        horizon: SimTime,
+        master_seed: u64,
+        replication: u32,
+        partitions: Vec<NetworkPartition>,
+        spikes: Vec<LinkSpike>,
+    ) -> Self {
+        let mut events = Vec::new();
+        for (i, model) in models.iter_mut().enumerate() {
+            let mut rng =
+                SimRng::seed_from_u64(derive_seed(master_seed, replication, Stream::Faults, i as u32));
+            let mut now = SimTime::ZERO;
+            let mut count = 0u32;
+            while let Some((at, fault)) = model.next_fault(now, &mut rng) {
+                if at >= horizon {
+                    break;
+                }
+                events.push((at, fault));
+                now = at;
+                count += 1;
+                // A model producing a million faults in one replication is a scenario mistake
+                // (e.g. a mean time to failure of microseconds); validation caps the rate, and
+                // this guard keeps a run bounded whatever happens.
+                if count >= MAX_FAULTS_PER_MODEL {
+                    break;
+                }
+            }
+        }
+        // Stable: equal times keep model order, then generation order.
+        events.sort_by_key(|&(at, _)| at);
+        Self { events, partitions, spikes }
+    }
+}
+
+/// Upper bound on faults one model may produce in one replication.
+pub const MAX_FAULTS_PER_MODEL: u32 = 1_000_000;
+
+/// Adds `d` to `t`, saturating at "never" so that absurd samples cannot overflow the clock.
+pub(crate) fn later(t: SimTime, d: SimDuration) -> SimTime {
+    SimTime::from_nanos(t.as_nanos().saturating_add(d.as_nanos()))
+}

@@ -1,0 +1,416 @@
+//! The `faultline` binary as a user drives it: the results directory of `run`, byte-identical
+//! summaries whatever the thread count, rerunning the resolved scenario, `check`, exit codes
+//! (0 success, 1 a run failed, 2 invalid scenario or usage) and error messages.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A scratch directory under the system temp dir, removed when the test passes (kept for
+/// inspection when it fails).
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(test: &str) -> Self {
+        let path =
+            std::env::temp_dir().join(format!("faultline-cli-{}-{test}", std::process::id()));
+        let _ = fs::remove_dir_all(&path);
+        fs::create_dir_all(&path).expect("temp dir can be created");
+        Self(path)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+/// Path of a file in the crate, such as `tests/fixtures/tiny.ron`.
+fn manifest_path(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+/// Runs the binary with `args` and returns what it did.
+fn faultline<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_faultline"))
+        .args(args)
+        .output()
+        .expect("the faultline binary starts")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Asserts the exit code, showing both streams when it differs.
+fn assert_exit(out: &Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stdout:\n{}\nstderr:\n{}",
+        stdout(out),
+        stderr(out)
+    );
+}
+
+/// Runs `scenario` with `extra` flags into `out` and returns the run directory,
+/// `<out>/<name>/<run-id>/`, which must be the only run there.
+fn run_into(scenario: &Path, out: &Path, extra: &[&str]) -> PathBuf {
+    let mut args = vec![
+        "run".to_string(),
+        scenario.display().to_string(),
+        "--out".to_string(),
+        out.display().to_string(),
+        "--quiet".to_string(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let result = faultline(&args);
+    assert_exit(&result, 0);
+    only_run_dir(out)
+}
+
+/// The single run directory below `out` (one scenario, one run).
+fn only_run_dir(out: &Path) -> PathBuf {
+    let mut dirs = Vec::new();
+    for scenario in fs::read_dir(out).expect("out dir exists") {
+        let scenario = scenario.expect("readable entry").path();
+        for run in fs::read_dir(&scenario).expect("scenario dir is readable") {
+            dirs.push(run.expect("readable entry").path());
+        }
+    }
+    assert_eq!(dirs.len(), 1, "expected one run directory, found {dirs:?}");
+    dirs.pop().expect("one element")
+}
+
+fn read(path: &Path) -> String {
+    fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+/// Files a run writes besides the manifest, whose bytes depend only on scenario and seed.
+const RESULT_FILES: [&str; 4] = [
+    "summary.csv",
+    "replications.csv",
+    "timeseries.csv",
+    "delay_cdf.csv",
+];
+
+#[test]
+fn run_writes_the_results_directory_and_prints_a_table() {
+    let tmp = TempDir::new("run-writes");
+    let out = tmp.path().join("results");
+    let result = faultline(&[
+        "run".as_ref(),
+        manifest_path("tests/fixtures/tiny.ron").as_os_str(),
+        "--replications".as_ref(),
+        "3".as_ref(),
+        "--seed".as_ref(),
+        "5".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_exit(&result, 0);
+    let printed = stdout(&result);
+    assert!(printed.contains("delay_mean_ms"), "no table:\n{printed}");
+    assert!(printed.contains("interval"), "no table header:\n{printed}");
+
+    let dir = only_run_dir(&out);
+    assert_eq!(
+        dir.parent().and_then(Path::file_name),
+        Some("tiny".as_ref()),
+        "{}",
+        dir.display()
+    );
+    assert!(
+        printed.contains(&dir.display().to_string()),
+        "the run directory {} is not printed:\n{printed}",
+        dir.display()
+    );
+    for name in ["manifest.json", "scenario.ron"]
+        .iter()
+        .chain(RESULT_FILES.iter())
+    {
+        assert!(
+            dir.join(name).is_file(),
+            "{name} missing in {}",
+            dir.display()
+        );
+    }
+
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(&dir.join("manifest.json"))).expect("manifest is JSON");
+    assert_eq!(manifest["master_seed"], 5);
+    assert_eq!(manifest["replications"], 3);
+    assert_eq!(manifest["faultline_version"], env!("CARGO_PKG_VERSION"));
+    assert!(
+        manifest["scenario_hash"]
+            .as_str()
+            .is_some_and(|h| h.len() == 16 && h.bytes().all(|b| b.is_ascii_hexdigit())),
+        "{manifest}"
+    );
+    let command_line = manifest["command_line"].as_str().expect("a string");
+    assert!(
+        command_line.contains("tiny.ron") && command_line.contains("--seed 5"),
+        "{command_line}"
+    );
+    assert!(
+        manifest["threads"].as_u64().is_some_and(|t| t >= 1),
+        "{manifest}"
+    );
+    assert!(
+        manifest["wall_time_s"].as_f64().is_some_and(|t| t >= 0.0),
+        "{manifest}"
+    );
+    let git = manifest
+        .get("git_commit")
+        .expect("git_commit is present, null when unknown");
+    assert!(git.is_null() || git.is_string(), "{manifest}");
+
+    // The resolved scenario spells out the overrides and the defaults.
+    let resolved = read(&dir.join("scenario.ron"));
+    for field in ["seed: 5", "replications: 3", "bandwidth_mbps", "bucket_s"] {
+        assert!(resolved.contains(field), "{field} missing in:\n{resolved}");
+    }
+
+    // One row per replication, after the header.
+    let replications = read(&dir.join("replications.csv"));
+    assert_eq!(replications.lines().count(), 1 + 3, "{replications}");
+    let summary = read(&dir.join("summary.csv"));
+    assert!(
+        summary.starts_with("variant,metric,mean,std_dev,ci_low,ci_high,level,n\n"),
+        "{summary}"
+    );
+    assert!(summary.contains(",delay_mean_ms,"), "{summary}");
+}
+
+#[test]
+fn results_are_byte_identical_whatever_the_thread_count() {
+    let tmp = TempDir::new("threads");
+    let tiny = manifest_path("tests/fixtures/tiny.ron");
+    let common = ["--replications", "4", "--seed", "11"];
+    let one = run_into(
+        &tiny,
+        &tmp.path().join("one"),
+        &[&common[..], &["--threads", "1"]].concat(),
+    );
+    let two = run_into(
+        &tiny,
+        &tmp.path().join("two"),
+        &[&common[..], &["--threads", "2"]].concat(),
+    );
+    for name in RESULT_FILES {
+        assert!(
+            read(&one.join(name)) == read(&two.join(name)),
+            "{name} differs between --threads 1 and --threads 2 ({} vs {})",
+            one.display(),
+            two.display()
+        );
+    }
+    // The same scenario with a different seed gives different numbers.
+    let other = run_into(
+        &tiny,
+        &tmp.path().join("other"),
+        &["--replications", "4", "--seed", "12", "--threads", "2"],
+    );
+    assert_ne!(
+        read(&one.join("summary.csv")),
+        read(&other.join("summary.csv")),
+        "seeds 11 and 12 gave the same summary"
+    );
+}
+
+#[test]
+fn the_resolved_scenario_reruns_to_the_same_summary() {
+    let tmp = TempDir::new("rerun");
+    let first = run_into(
+        &manifest_path("tests/fixtures/tiny.ron"),
+        &tmp.path().join("first"),
+        &["--replications", "3", "--seed", "5"],
+    );
+    // No --seed or --replications: both come from the resolved file.
+    let again = run_into(&first.join("scenario.ron"), &tmp.path().join("again"), &[]);
+    for name in RESULT_FILES {
+        assert!(
+            read(&first.join(name)) == read(&again.join(name)),
+            "{name} differs after rerunning the resolved scenario"
+        );
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(&again.join("manifest.json"))).expect("manifest is JSON");
+    assert_eq!(manifest["master_seed"], 5);
+    assert_eq!(manifest["replications"], 3);
+    // The resolved scenario resolves to itself.
+    assert_eq!(
+        read(&first.join("scenario.ron")),
+        read(&again.join("scenario.ron"))
+    );
+}
+
+#[test]
+fn check_accepts_every_shipped_scenario() {
+    let result = faultline(&["check".as_ref(), manifest_path("scenarios").as_os_str()]);
+    assert_exit(&result, 0);
+    let printed = stdout(&result);
+    assert!(
+        printed.contains("ok: ") && printed.contains("mm1.ron"),
+        "{printed}"
+    );
+}
+
+#[test]
+fn check_locates_a_syntax_error() {
+    let result = faultline(&[
+        "check".as_ref(),
+        manifest_path("tests/fixtures/bad.ron").as_os_str(),
+    ]);
+    assert_exit(&result, 2);
+    let errors = stderr(&result);
+    assert!(errors.contains("bad.ron:9:7: "), "{errors}");
+    assert!(
+        errors.contains("cores_per_node") && errors.contains("`cores`"),
+        "{errors}"
+    );
+    assert!(errors.starts_with("error: "), "{errors}");
+}
+
+#[test]
+fn check_lists_every_semantic_problem() {
+    let result = faultline(&[
+        "check".as_ref(),
+        manifest_path("tests/fixtures/invalid.ron").as_os_str(),
+    ]);
+    assert_exit(&result, 2);
+    let errors = stderr(&result);
+    assert!(
+        errors.contains("invalid.ron is invalid (5 problems)"),
+        "{errors}"
+    );
+    for line in [
+        "  cluster.network.loss: is 1.5;",
+        "  operators[0].kind.arrivals.rate_per_s: is -800;",
+        "  operators[1].placement[0]: no node named \"nowhere\"",
+        "  operators[1]: \"queue\" has no downstream operator;",
+        "  operators[2].inputs[0].from: no operator named \"queu\"",
+    ] {
+        assert!(
+            errors.lines().any(|l| l.starts_with(line)),
+            "{line:?} missing in:\n{errors}"
+        );
+    }
+}
+
+#[test]
+fn check_reports_each_bad_file_and_still_checks_the_rest() {
+    let mut args = vec![std::ffi::OsString::from("check")];
+    for fixture in ["bad.ron", "tiny.ron", "invalid.ron"] {
+        args.push(manifest_path(&format!("tests/fixtures/{fixture}")).into_os_string());
+    }
+    let result = faultline(&args);
+    assert_exit(&result, 2);
+    assert!(stdout(&result).contains("tiny.ron"), "{}", stdout(&result));
+    let errors = stderr(&result);
+    assert!(
+        errors.contains("bad.ron:9:7") && errors.contains("invalid.ron is invalid"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("2 of 3 scenario files are invalid"),
+        "{errors}"
+    );
+}
+
+#[test]
+fn run_rejects_an_invalid_scenario_with_exit_code_2() {
+    let tmp = TempDir::new("run-invalid");
+    let out = tmp.path().join("results");
+    let result = faultline(&[
+        "run".as_ref(),
+        manifest_path("tests/fixtures/invalid.ron").as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_exit(&result, 2);
+    assert!(
+        stderr(&result).contains("(5 problems)"),
+        "{}",
+        stderr(&result)
+    );
+    assert!(!out.exists(), "an invalid scenario wrote results");
+}
+
+#[test]
+fn run_on_a_missing_file_exits_2() {
+    let tmp = TempDir::new("missing");
+    let missing = tmp.path().join("no-such-scenario.ron");
+    let result = faultline(&["run".as_ref(), missing.as_os_str()]);
+    assert_exit(&result, 2);
+    let errors = stderr(&result);
+    assert!(errors.starts_with("error: cannot read "), "{errors}");
+    assert!(errors.contains("no-such-scenario.ron"), "{errors}");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let tiny = manifest_path("tests/fixtures/tiny.ron");
+    let tiny = tiny.to_str().expect("UTF-8 path");
+    for args in [
+        &["run", tiny, "--no-such-flag"][..],
+        &["run", tiny, "--replications", "1"],
+        &["run", tiny, "--threads", "0"],
+        &["run", tiny, "--seed", "minus-one"],
+        &["run"],
+        &["check"],
+        &["frobnicate"],
+        &[],
+    ] {
+        let result = faultline(args);
+        assert_exit(&result, 2);
+        assert!(
+            stderr(&result).contains("--help"),
+            "{args:?}: {}",
+            stderr(&result)
+        );
+    }
+}
+
+#[test]
+fn help_of_each_command_shows_an_example() {
+    for args in [&["run", "--help"][..], &["check", "--help"], &["--help"]] {
+        let result = faultline(args);
+        assert_exit(&result, 0);
+        let help = stdout(&result);
+        assert!(help.contains("Example"), "{args:?}:\n{help}");
+        assert!(help.contains("faultline "), "{args:?}:\n{help}");
+    }
+}
+
+#[test]
+fn unwritable_output_exits_1() {
+    let tmp = TempDir::new("unwritable");
+    let file = tmp.path().join("file.txt");
+    fs::write(&file, "a regular file, not a directory").expect("temp file is writable");
+    let out = file.join("sub");
+    let result = faultline(&[
+        "run".as_ref(),
+        manifest_path("tests/fixtures/tiny.ron").as_os_str(),
+        "--replications".as_ref(),
+        "2".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "--quiet".as_ref(),
+    ]);
+    assert_exit(&result, 1);
+    let errors = stderr(&result);
+    assert!(errors.contains("error: cannot write "), "{errors}");
+    assert!(errors.contains("file.txt"), "{errors}");
+}
