@@ -24,14 +24,14 @@ use std::num::NonZeroU32;
 
 use rand::SeedableRng;
 
-pub use channel::Channels;
+pub use channel::{Channels, LinkId};
 pub use event::Event;
 use keys::{KeySet, WindowTable};
 
 use crate::metrics::{Conservation, Recorder, ReplicationSummary};
 use crate::model::{
-    ArrivalPhase, DataEvent, Graph, InstanceId, NodeId, OperatorId, OperatorKind, Routing,
-    unit_draw,
+    ArrivalPhase, DataEvent, Graph, InstanceId, NodeId, Operator, OperatorId, OperatorKind,
+    Routing, unit_draw,
 };
 use crate::partition::{KeyPartitioner, Partitioner, skew};
 use crate::scenario::Scenario;
@@ -91,7 +91,9 @@ struct SourceState {
 }
 
 #[derive(Debug)]
-struct InstanceState {
+struct InstanceState<'s> {
+    /// The operator this instance runs (cached: looked up on every event).
+    op: &'s Operator,
     operator: OperatorId,
     index: u32,
     node: NodeId,
@@ -116,6 +118,8 @@ struct InstanceState {
 #[derive(Debug)]
 struct EdgeRoute {
     routing: Routing,
+    /// The downstream operator's first instance.
+    first_target: InstanceId,
     partitioner: Option<KeyPartitioner>,
     targets: NonZeroU32,
 }
@@ -124,7 +128,7 @@ struct EdgeRoute {
 pub struct World<'s> {
     scenario: &'s Scenario,
     nodes: Vec<NodeState>,
-    instances: Vec<InstanceState>,
+    instances: Vec<InstanceState<'s>>,
     edges: Vec<EdgeRoute>,
     channels: Channels,
     recorder: Recorder,
@@ -169,6 +173,7 @@ impl<'s> World<'s> {
                     next_seq: 0,
                 });
                 InstanceState {
+                    op,
                     operator: inst.operator,
                     index: inst.index,
                     node: inst.node,
@@ -191,6 +196,7 @@ impl<'s> World<'s> {
             .iter()
             .map(|e| EdgeRoute {
                 routing: e.routing.clone(),
+                first_target: graph.operator(e.to).first_instance,
                 partitioner: KeyPartitioner::for_routing(&e.routing),
                 targets: NonZeroU32::new(graph.operator(e.to).parallelism)
                     .expect("validated parallelism >= 1"),
@@ -212,10 +218,9 @@ impl<'s> World<'s> {
     }
 
     fn schedule_initial_events(&mut self, engine: &mut Engine<Event>) {
-        let graph = &self.scenario.graph;
         for (i, state) in self.instances.iter_mut().enumerate() {
             let instance = InstanceId(i as u32);
-            match &graph.operator(state.operator).kind {
+            match &state.op.kind {
                 OperatorKind::Source { arrivals, .. } => {
                     let src = state
                         .source
@@ -239,13 +244,12 @@ impl<'s> World<'s> {
     }
 
     fn on_source_emit(&mut self, i: InstanceId, cx: &mut Ctx<'_, Event>) {
-        let graph = self.graph();
         let state = &mut self.instances[i.index()];
         let OperatorKind::Source {
             arrivals,
             keys,
             event_bytes,
-        } = &graph.operator(state.operator).kind
+        } = &state.op.kind
         else {
             unreachable!("SourceEmit is only scheduled for sources")
         };
@@ -268,15 +272,14 @@ impl<'s> World<'s> {
     }
 
     /// Sends `event` from instance `from` along every output edge of its operator.
+    #[inline(always)]
     fn emit(&mut self, from: InstanceId, event: DataEvent, cx: &mut Ctx<'_, Event>) {
-        let graph = self.graph();
-        let op = graph.operator(self.instances[from.index()].operator);
+        let op = self.instances[from.index()].op;
         if op.outputs.len() > 1 {
             // Every extra output edge carries a copy.
             self.recorder.spawned(op.outputs.len() as u64 - 1);
         }
         for (k, &edge_id) in op.outputs.iter().enumerate() {
-            let edge = &graph.edges[edge_id.index()];
             let route = &self.edges[edge_id.index()];
             let sender = &mut self.instances[from.index()];
             let target = match (&route.routing, &route.partitioner) {
@@ -288,13 +291,13 @@ impl<'s> World<'s> {
                     t
                 }
             };
-            let to = graph.operator(edge.to).instance(target);
+            let to = InstanceId(route.first_target.0 + target);
             self.send(from, to, event, cx);
         }
     }
 
     /// Moves `event` from one instance to another: at once on the same node, else as a message.
-    #[inline]
+    #[inline(always)]
     fn send(
         &mut self,
         from: InstanceId,
@@ -309,26 +312,25 @@ impl<'s> World<'s> {
         if a == b {
             self.arrive(to, event, cx);
         } else {
-            let (at, attempts) = self.channels.send_reliable(
+            let (link, at, attempts) = self.channels.send_reliable(
                 &self.scenario.cluster.network,
                 a,
                 b,
-                event.bytes,
+                to,
+                event,
                 cx.now(),
             );
             self.network_messages += u64::from(attempts);
             self.network_bytes += u64::from(attempts) * u64::from(event.bytes);
-            cx.schedule_at(at, Event::Deliver { to, event });
+            cx.schedule_at(at, Event::Deliver { link });
         }
     }
 
+    #[inline(always)]
     fn arrive(&mut self, i: InstanceId, event: DataEvent, cx: &mut Ctx<'_, Event>) {
         let now = cx.now();
         let state = &mut self.instances[i.index()];
-        if matches!(
-            self.scenario.graph.operator(state.operator).kind,
-            OperatorKind::Sink
-        ) {
+        if matches!(state.op.kind, OperatorKind::Sink) {
             self.recorder.delivered(now, event.created);
             return;
         }
@@ -338,12 +340,37 @@ impl<'s> World<'s> {
         });
         self.recorder.arrival(i.index(), now);
         let node = state.node;
+        self.wake(i, node, cx);
+    }
+
+    /// Lets instance `i` use free cores of `node`: `make_ready(i)` then `dispatch(node)`, but
+    /// while no other instance waits for a core it starts service directly, skipping the
+    /// ready-queue round trip (same state changes, same order).
+    #[inline(always)]
+    fn wake(&mut self, i: InstanceId, node: NodeId, cx: &mut Ctx<'_, Event>) {
+        loop {
+            let n = &self.nodes[node.index()];
+            let s = &self.instances[i.index()];
+            if n.free_cores == 0
+                || !n.ready.is_empty()
+                || s.in_ready
+                || s.busy >= s.slots.len() as u32
+                || s.queue.is_empty()
+                || !self.start_service(i, cx)
+            {
+                break;
+            }
+            self.nodes[node.index()].free_cores -= 1;
+        }
         self.make_ready(i);
-        self.dispatch(node, cx);
+        let n = &self.nodes[node.index()];
+        if n.free_cores > 0 && !n.ready.is_empty() {
+            self.dispatch(node, cx);
+        }
     }
 
     /// Puts instance `i` in its node's ready queue if it has work and a free slot.
-    #[inline]
+    #[inline(always)]
     fn make_ready(&mut self, i: InstanceId) {
         let state = &mut self.instances[i.index()];
         if !state.in_ready && state.busy < state.slots.len() as u32 && !state.queue.is_empty() {
@@ -367,8 +394,8 @@ impl<'s> World<'s> {
     }
 
     /// Starts serving the head of `i`'s queue; false if it has nothing to serve.
+    #[inline(always)]
     fn start_service(&mut self, i: InstanceId, cx: &mut Ctx<'_, Event>) -> bool {
-        let graph = self.graph();
         let state = &mut self.instances[i.index()];
         let Some(slot) = state.slots.iter().position(Option::is_none) else {
             return false;
@@ -376,7 +403,7 @@ impl<'s> World<'s> {
         let Some(queued) = state.queue.pop_front() else {
             return false;
         };
-        let dist = match &graph.operator(state.operator).kind {
+        let dist = match &state.op.kind {
             OperatorKind::Map { service, .. } | OperatorKind::Window { service, .. } => service,
             OperatorKind::Source { .. } | OperatorKind::Sink => {
                 unreachable!("sources and sinks never queue events")
@@ -401,7 +428,6 @@ impl<'s> World<'s> {
     }
 
     fn on_service_done(&mut self, i: InstanceId, slot: u16, epoch: u32, cx: &mut Ctx<'_, Event>) {
-        let graph = self.graph();
         let now = cx.now();
         let state = &mut self.instances[i.index()];
         if epoch != state.epoch {
@@ -415,7 +441,7 @@ impl<'s> World<'s> {
         self.nodes[node.index()].free_cores += 1;
         self.recorder
             .departure(i.index(), now, done.queued.arrived, done.service);
-        let op = graph.operator(state.operator);
+        let op = state.op;
         let event = done.queued.event;
         if op.state_bytes_per_key > 0 && matches!(op.kind, OperatorKind::Map { .. }) {
             state.keys.insert(event.key);
@@ -461,8 +487,7 @@ impl<'s> World<'s> {
                 unreachable!("sources and sinks never serve events")
             }
         }
-        self.make_ready(i);
-        self.dispatch(node, cx);
+        self.wake(i, node, cx);
     }
 
     fn on_window_fire(&mut self, i: InstanceId, cx: &mut Ctx<'_, Event>) {
@@ -502,11 +527,16 @@ impl<'s> World<'s> {
     /// Closes the replication: checks conservation and produces the summary.
     pub fn finish(self, engine: &Engine<Event>) -> Result<ReplicationSummary, SimError> {
         let graph = self.graph();
-        let on_wire = engine
-            .queue()
-            .pending()
-            .filter(|(_, e)| e.is_data_in_flight())
-            .count() as u64;
+        let on_wire = self.channels.in_transit();
+        debug_assert_eq!(
+            on_wire,
+            engine
+                .queue()
+                .pending()
+                .filter(|(_, e)| matches!(e, Event::Deliver { .. }))
+                .count() as u64,
+            "every message on a link has exactly one pending delivery"
+        );
         let in_instances: u64 = self
             .instances
             .iter()
@@ -560,7 +590,10 @@ impl Handler<Event> for World<'_> {
     fn handle(&mut self, event: Event, cx: &mut Ctx<'_, Event>) {
         match event {
             Event::SourceEmit { instance } => self.on_source_emit(instance, cx),
-            Event::Deliver { to, event } => self.arrive(to, event, cx),
+            Event::Deliver { link } => {
+                let (to, event) = self.channels.receive(link);
+                self.arrive(to, event, cx)
+            }
             Event::ServiceDone {
                 instance,
                 slot,

@@ -151,6 +151,10 @@ pub struct Recorder {
     queues: Vec<QueueStats>,
     counts: Conservation,
     emitted_in_window: u64,
+    /// The current series bucket: index and time span.
+    bucket_index: usize,
+    bucket_start: SimTime,
+    bucket_end: SimTime,
 }
 
 impl Recorder {
@@ -174,6 +178,9 @@ impl Recorder {
             ],
             counts: Conservation::default(),
             emitted_in_window: 0,
+            bucket_index: 0,
+            bucket_start: SimTime::ZERO,
+            bucket_end: SimTime::ZERO + config.bucket,
         }
     }
 
@@ -182,10 +189,22 @@ impl Recorder {
         t >= self.config.warmup && t < self.config.end
     }
 
+    /// The series bucket containing `t`. Observations arrive in non-decreasing time (the
+    /// kernel's clock), so the current bucket is tracked incrementally instead of dividing on
+    /// every observation; an earlier time (never produced by the kernel) falls back to a
+    /// division.
     #[inline]
     fn bucket(&mut self, t: SimTime) -> Option<&mut SeriesPoint> {
-        let i = t.as_nanos() / self.config.bucket.as_nanos().max(1);
-        self.series.get_mut(i as usize)
+        if t < self.bucket_start {
+            let i = t.as_nanos() / self.config.bucket.as_nanos().max(1);
+            return self.series.get_mut(i as usize);
+        }
+        while t >= self.bucket_end {
+            self.bucket_index += 1;
+            self.bucket_start = self.bucket_end;
+            self.bucket_end = self.bucket_end.saturating_add(self.config.bucket);
+        }
+        self.series.get_mut(self.bucket_index)
     }
 
     /// A source created an event.

@@ -86,7 +86,7 @@ impl DurationDist {
                 return values[(rng.next_u64() % values.len() as u64) as usize];
             }
         };
-        SimDuration::from_secs_f64(ns * 1e-9)
+        SimDuration::from_nanos_f64(ns)
     }
 
     /// The exact mean [ns], for reports and analytic checks.

@@ -98,7 +98,7 @@ impl ArrivalProcess {
 #[inline]
 fn exp_gap(mean_ns: f64, rng: &mut SimRng) -> SimDuration {
     let e: f64 = Exp1.sample(rng);
-    SimDuration::from_secs_f64(e * mean_ns * 1e-9)
+    SimDuration::from_nanos_f64(e * mean_ns)
 }
 
 /// How source keys are drawn.
@@ -143,6 +143,8 @@ impl KeyDist {
     #[inline]
     pub fn sample(&self, rng: &mut SimRng) -> u64 {
         match self {
+            // A single key needs no draw.
+            Self::Uniform { count: 1 } => 0,
             // Multiply-shift: unbiased enough (bias < count/2^64) and branch-free.
             Self::Uniform { count } => {
                 ((u128::from(rand::Rng::next_u64(rng)) * u128::from(*count)) >> 64) as u64

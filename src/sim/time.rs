@@ -85,6 +85,14 @@ impl SimDuration {
         }
     }
 
+    /// Converts a sampled duration in nanoseconds, rounding to the nearest one and clamping
+    /// like [`SimDuration::from_secs_f64`] (Rust's float-to-integer casts saturate, and NaN
+    /// becomes 0). The fast path for distribution samples.
+    #[inline]
+    pub fn from_nanos_f64(ns: f64) -> Self {
+        Self(((ns + 0.5) as u64).min(MAX_SAMPLE_NS))
+    }
+
     /// Converts a duration in milliseconds (clamped like [`SimDuration::from_secs_f64`]).
     pub fn from_millis_f64(ms: f64) -> Self {
         Self::from_secs_f64(ms * 1e-3)
@@ -160,6 +168,15 @@ mod tests {
         assert_eq!(SimDuration::from_secs_f64(1.5e-9).as_nanos(), 2);
         assert_eq!(SimDuration::from_secs_f64(0.25).as_nanos(), 250_000_000);
         assert_eq!(SimDuration::from_millis_f64(2.0).as_nanos(), 2_000_000);
+    }
+
+    #[test]
+    fn nanosecond_conversion_rounds_and_clamps() {
+        assert_eq!(SimDuration::from_nanos_f64(1.49).as_nanos(), 1);
+        assert_eq!(SimDuration::from_nanos_f64(1.5).as_nanos(), 2);
+        assert_eq!(SimDuration::from_nanos_f64(-7.0).as_nanos(), 0);
+        assert_eq!(SimDuration::from_nanos_f64(f64::NAN).as_nanos(), 0);
+        assert_eq!(SimDuration::from_nanos_f64(1e300).as_nanos(), MAX_SAMPLE_NS);
     }
 
     #[test]

@@ -6,29 +6,47 @@
 //! at the link's bandwidth queues behind earlier messages) and delivers in FIFO order: a message
 //! never overtakes an earlier one on the same link. Retransmissions are not charged bandwidth.
 
+use std::collections::VecDeque;
+
 use rand::SeedableRng;
 
-use crate::model::{Network, NodeId};
+use crate::model::{DataEvent, InstanceId, Network, NodeId};
 use crate::sim::{SimDuration, SimRng, SimTime, Stream, derive_seed};
 
+/// Mutable state of one directed link that has carried traffic.
+#[derive(Debug)]
+struct LinkState {
+    /// When the link finishes its current transmission.
+    free_at: SimTime,
+    /// Arrival time of the last message, for FIFO delivery.
+    last_arrival: SimTime,
+    /// Messages on the wire, oldest first. Arrival times on a link never decrease, so the
+    /// kernel delivers them in this order and a delivery event only names the link.
+    in_transit: VecDeque<(InstanceId, DataEvent)>,
+}
+
 /// Mutable state of every directed link, plus one network random stream per sending node.
+/// Link state is created on first use, so a large cluster costs four bytes per node pair.
 #[derive(Debug)]
 pub struct Channels {
     nodes: usize,
-    /// Per link: when the link finishes its current transmission.
-    free_at: Vec<SimTime>,
-    /// Per link: arrival time of the last message, for FIFO delivery.
-    last_arrival: Vec<SimTime>,
+    /// Per ordered node pair: index into `links`, or `u32::MAX` if never used.
+    index: Vec<u32>,
+    links: Vec<LinkState>,
     rngs: Vec<SimRng>,
 }
+
+/// Identifies a link that has carried traffic; what a delivery event carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LinkId(pub u32);
 
 impl Channels {
     /// Idle links for `nodes` nodes, with random streams of `replication`.
     pub fn new(nodes: usize, master_seed: u64, replication: u32) -> Self {
         Self {
             nodes,
-            free_at: vec![SimTime::ZERO; nodes * nodes],
-            last_arrival: vec![SimTime::ZERO; nodes * nodes],
+            index: vec![u32::MAX; nodes * nodes],
+            links: Vec::new(),
             rngs: (0..nodes)
                 .map(|n| {
                     SimRng::seed_from_u64(derive_seed(
@@ -42,21 +60,37 @@ impl Channels {
         }
     }
 
-    /// Arrival time of a reliable message of `bytes` sent now from `from` to `to` (distinct
-    /// nodes), and the number of transmissions it took.
+    fn link_state(&mut self, from: NodeId, to: NodeId) -> (LinkId, &mut LinkState) {
+        let i = from.index() * self.nodes + to.index();
+        if self.index[i] == u32::MAX {
+            self.index[i] = self.links.len() as u32;
+            self.links.push(LinkState {
+                free_at: SimTime::ZERO,
+                last_arrival: SimTime::ZERO,
+                in_transit: VecDeque::new(),
+            });
+        }
+        let id = self.index[i];
+        (LinkId(id), &mut self.links[id as usize])
+    }
+
+    /// Puts a reliable message of `event` from `from` to instance `to` on `to_node` on the
+    /// wire at `now`. Returns the link, the arrival time (at which the kernel must call
+    /// [`Channels::receive`] for that link) and the number of transmissions it took.
     #[inline]
     pub fn send_reliable(
         &mut self,
         network: &Network,
         from: NodeId,
-        to: NodeId,
-        bytes: u32,
+        to_node: NodeId,
+        to: InstanceId,
+        event: DataEvent,
         now: SimTime,
-    ) -> (SimTime, u32) {
-        let link = network.link(from, to);
-        let rng = &mut self.rngs[from.index()];
+    ) -> (LinkId, SimTime, u32) {
+        let link = network.link(from, to_node);
         // Transmissions lost before the first success are geometric, P(k) = p^k·(1 − p):
         // drawn by inversion in O(1), so a loss close to 1 cannot stall the run.
+        let rng = &mut self.rngs[from.index()];
         let lost = if link.loss > 0.0 {
             let u = 1.0 - crate::model::unit_draw(rng); // in (0, 1]
             (u.ln() / link.loss.ln())
@@ -65,23 +99,40 @@ impl Channels {
         } else {
             0
         };
-        let attempts = lost + 1;
+        let latency = link.latency.sample(rng);
         let retry_delay = SimDuration::from_nanos(
             link.retransmit_timeout
                 .as_nanos()
                 .saturating_mul(u64::from(lost)),
         );
-        let i = from.index() * self.nodes + to.index();
+        let serialisation = link.serialisation(event.bytes);
+        let (id, state) = self.link_state(from, to_node);
         // Saturating arithmetic: an overloaded link's backlog grows without bound, and a
         // message that would arrive after the end of time simply never arrives.
-        let start = now.max(self.free_at[i]);
-        self.free_at[i] = start.saturating_add(link.serialisation(bytes));
-        let arrival = self.free_at[i]
+        let start = now.max(state.free_at);
+        state.free_at = start.saturating_add(serialisation);
+        let arrival = state
+            .free_at
             .saturating_add(retry_delay)
-            .saturating_add(link.latency.sample(rng))
-            .max(self.last_arrival[i]);
-        self.last_arrival[i] = arrival;
-        (arrival, attempts)
+            .saturating_add(latency)
+            .max(state.last_arrival);
+        state.last_arrival = arrival;
+        state.in_transit.push_back((to, event));
+        (id, arrival, lost + 1)
+    }
+
+    /// Takes the oldest message off `link`: the one whose arrival is being handled.
+    #[inline]
+    pub fn receive(&mut self, link: LinkId) -> (InstanceId, DataEvent) {
+        self.links[link.0 as usize]
+            .in_transit
+            .pop_front()
+            .expect("a delivery event has a message in transit on its link")
+    }
+
+    /// Messages on the wire now.
+    pub fn in_transit(&self) -> u64 {
+        self.links.iter().map(|l| l.in_transit.len() as u64).sum()
     }
 }
 
@@ -89,6 +140,28 @@ impl Channels {
 mod tests {
     use super::*;
     use crate::model::{DurationDist, Link};
+
+    fn ev() -> DataEvent {
+        DataEvent {
+            id: 0,
+            key: 0,
+            created: SimTime::ZERO,
+            bytes: 1000,
+        }
+    }
+
+    fn send(ch: &mut Channels, net: &Network, bytes: u32, now: SimTime) -> (SimTime, u32) {
+        let (link, at, attempts) = ch.send_reliable(
+            net,
+            NodeId(0),
+            NodeId(1),
+            InstanceId(0),
+            DataEvent { bytes, ..ev() },
+            now,
+        );
+        ch.receive(link);
+        (at, attempts)
+    }
 
     fn network(loss: f64, latency: DurationDist, bytes_per_s: f64) -> Network {
         Network::uniform(
@@ -106,10 +179,10 @@ mod tests {
     fn delay_is_serialisation_plus_latency_and_queues_behind_earlier_messages() {
         let net = network(0.0, DurationDist::Const(SimDuration::from_millis(1)), 1e6);
         let mut ch = Channels::new(2, 1, 0);
-        let (a, _) = ch.send_reliable(&net, NodeId(0), NodeId(1), 1000, SimTime::ZERO);
+        let (a, _) = send(&mut ch, &net, 1000, SimTime::ZERO);
         // 1000 B at 1 MB/s = 1 ms on the wire, + 1 ms latency.
         assert_eq!(a, SimTime::from_nanos(2_000_000));
-        let (b, _) = ch.send_reliable(&net, NodeId(0), NodeId(1), 1000, SimTime::ZERO);
+        let (b, _) = send(&mut ch, &net, 1000, SimTime::ZERO);
         assert_eq!(
             b,
             SimTime::from_nanos(3_000_000),
@@ -123,13 +196,7 @@ mod tests {
         let mut ch = Channels::new(2, 2, 0);
         let mut last = SimTime::ZERO;
         for k in 0..10_000u64 {
-            let (t, _) = ch.send_reliable(
-                &net,
-                NodeId(0),
-                NodeId(1),
-                10,
-                SimTime::from_nanos(k * 1000),
-            );
+            let (t, _) = send(&mut ch, &net, 10, SimTime::from_nanos(k * 1000));
             assert!(t >= last);
             last = t;
         }
@@ -144,12 +211,7 @@ mod tests {
         let net = network(0.2, DurationDist::Const(SimDuration::ZERO), f64::INFINITY);
         let mut ch = Channels::new(2, 3, 0);
         let total: u64 = (0..N)
-            .map(|_| {
-                u64::from(
-                    ch.send_reliable(&net, NodeId(0), NodeId(1), 10, SimTime::ZERO)
-                        .1,
-                )
-            })
+            .map(|_| u64::from(send(&mut ch, &net, 10, SimTime::ZERO).1))
             .sum();
         let mean = total as f64 / f64::from(N);
         let se = 0.559 / f64::from(N).sqrt();

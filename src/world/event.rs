@@ -1,8 +1,9 @@
 //! Every cause of change in a replication, one variant each.
 
-use crate::model::{DataEvent, InstanceId};
+use super::channel::LinkId;
+use crate::model::InstanceId;
 
-/// A kernel event of the dataflow world. Kept small (40 bytes) and `Copy`: the queue moves
+/// A kernel event of the dataflow world. Kept small (12 bytes) and `Copy`: the queue moves
 /// millions of them and none may allocate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
@@ -11,12 +12,11 @@ pub enum Event {
         /// The source instance.
         instance: InstanceId,
     },
-    /// A data message arrives over the network at an instance.
+    /// The oldest data message on a link arrives (the link's FIFO queue holds the payload,
+    /// which keeps this event small).
     Deliver {
-        /// Receiving instance.
-        to: InstanceId,
-        /// The data event carried.
-        event: DataEvent,
+        /// The link.
+        link: LinkId,
     },
     /// An instance finishes serving the event in one of its service slots.
     ServiceDone {
@@ -33,13 +33,6 @@ pub enum Event {
         /// The window instance.
         instance: InstanceId,
     },
-}
-
-impl Event {
-    /// Whether this event is a data message on the wire (for in-flight accounting).
-    pub fn is_data_in_flight(&self) -> bool {
-        matches!(self, Self::Deliver { .. })
-    }
 }
 
 #[cfg(test)]
