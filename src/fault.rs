@@ -118,8 +118,12 @@ impl FaultPlan {
     ) -> Self {
         let mut events = Vec::new();
         for (i, model) in models.iter_mut().enumerate() {
-            let mut rng =
-                SimRng::seed_from_u64(derive_seed(master_seed, replication, Stream::Faults, i as u32));
+            let mut rng = SimRng::seed_from_u64(derive_seed(
+                master_seed,
+                replication,
+                Stream::Faults,
+                i as u32,
+            ));
             let mut now = SimTime::ZERO;
             let mut count = 0u32;
             while let Some((at, fault)) = model.next_fault(now, &mut rng) {
@@ -139,7 +143,11 @@ impl FaultPlan {
         }
         // Stable: equal times keep model order, then generation order.
         events.sort_by_key(|&(at, _)| at);
-        Self { events, partitions, spikes }
+        Self {
+            events,
+            partitions,
+            spikes,
+        }
     }
 }
 

@@ -20,6 +20,8 @@
 //! | [`stats`] | Student-t confidence intervals and paired differences across replications |
 //! | [`model`] | nodes, network, dataflow graph, workload and distributions (plain data) |
 //! | [`partition`] | hash, key-group and range partitioners |
+//! | [`fault`] | fault models (crashes, correlated crashes, partitions, link spikes, scripted faults) and the per-replication fault plan |
+//! | [`ft`] | fault tolerance: failure detectors (fixed-timeout heartbeat, phi-accrual) |
 //! | [`metrics`] | metric definitions and the per-replication recorder |
 //! | [`scenario`] | the RON schema, defaults and validation |
 //! | [`world`] | one replication: the mutable state the kernel drives |
@@ -43,6 +45,8 @@
 
 pub mod cli;
 pub mod experiment;
+pub mod fault;
+pub mod ft;
 pub mod metrics;
 pub mod model;
 pub mod partition;

@@ -25,7 +25,13 @@ impl CrashFaults {
     /// Crash/repair cycles for `nodes`.
     pub fn new(nodes: Vec<NodeId>, ttf: DurationDist, repair: DurationDist) -> Self {
         let n = nodes.len();
-        Self { nodes, ttf, repair, next: vec![None; n], started: false }
+        Self {
+            nodes,
+            ttf,
+            repair,
+            next: vec![None; n],
+            started: false,
+        }
     }
 }
 
@@ -49,8 +55,14 @@ impl FaultModel for CrashFaults {
         let (at, event) = self.next[k].take().expect("selected entry exists");
         let node = self.nodes[k];
         self.next[k] = Some(match event {
-            FaultEvent::NodeCrash { .. } => (later(at, self.repair.sample(rng)), FaultEvent::NodeRepair { node }),
-            _ => (later(at, self.ttf.sample(rng)), FaultEvent::NodeCrash { node }),
+            FaultEvent::NodeCrash { .. } => (
+                later(at, self.repair.sample(rng)),
+                FaultEvent::NodeRepair { node },
+            ),
+            _ => (
+                later(at, self.ttf.sample(rng)),
+                FaultEvent::NodeCrash { node },
+            ),
         });
         Some((at, event))
     }
@@ -69,7 +81,13 @@ pub struct GroupCrashFaults {
 impl GroupCrashFaults {
     /// Correlated crash/repair cycles of `nodes`.
     pub fn new(nodes: Vec<NodeId>, ttf: DurationDist, repair: DurationDist) -> Self {
-        Self { nodes, ttf, repair, pending: VecDeque::new(), next_crash: None }
+        Self {
+            nodes,
+            ttf,
+            repair,
+            pending: VecDeque::new(),
+            next_crash: None,
+        }
     }
 }
 
@@ -85,10 +103,12 @@ impl FaultModel for GroupCrashFaults {
         let repair = later(crash, self.repair.sample(rng));
         self.next_crash = Some(later(repair, self.ttf.sample(rng)));
         for &node in &self.nodes {
-            self.pending.push_back((crash, FaultEvent::NodeCrash { node }));
+            self.pending
+                .push_back((crash, FaultEvent::NodeCrash { node }));
         }
         for &node in &self.nodes {
-            self.pending.push_back((repair, FaultEvent::NodeRepair { node }));
+            self.pending
+                .push_back((repair, FaultEvent::NodeRepair { node }));
         }
         // Crashes come first in time; repairs follow once every crash was handed out.
         self.pending.make_contiguous().sort_by_key(|&(at, _)| at);
@@ -115,19 +135,29 @@ mod tests {
     fn down_fraction_matches_mttr_over_cycle() {
         let nodes: Vec<NodeId> = (0..8).map(NodeId).collect();
         let horizon = SimTime::from_secs_f64(20_000.0);
-        let mut models: Vec<Box<dyn FaultModel>> =
-            vec![Box::new(CrashFaults::new(nodes.clone(), exp_s(100.0), exp_s(10.0)))];
+        let mut models: Vec<Box<dyn FaultModel>> = vec![Box::new(CrashFaults::new(
+            nodes.clone(),
+            exp_s(100.0),
+            exp_s(10.0),
+        ))];
         let plan = FaultPlan::generate(&mut models, horizon, 5, 0, vec![], vec![]);
         let mut down_since = [None; 8];
         let mut down = SimDuration::ZERO;
         for &(at, e) in &plan.events {
             match e {
                 FaultEvent::NodeCrash { node } => {
-                    assert!(down_since[node.index()].is_none(), "crash of a crashed node");
+                    assert!(
+                        down_since[node.index()].is_none(),
+                        "crash of a crashed node"
+                    );
                     down_since[node.index()] = Some(at);
                 }
                 FaultEvent::NodeRepair { node } => {
-                    down = down + (at - down_since[node.index()].take().expect("repair follows crash"));
+                    down = down
+                        + (at
+                            - down_since[node.index()]
+                                .take()
+                                .expect("repair follows crash"));
                 }
                 other => panic!("unexpected {other:?}"),
             }
@@ -136,7 +166,10 @@ mod tests {
             down = down + (horizon - since);
         }
         let fraction = down.as_secs_f64() / (8.0 * horizon.as_secs_f64());
-        assert!((fraction - 10.0 / 110.0).abs() < 0.014, "down fraction {fraction}");
+        assert!(
+            (fraction - 10.0 / 110.0).abs() < 0.014,
+            "down fraction {fraction}"
+        );
     }
 
     #[test]
@@ -147,10 +180,20 @@ mod tests {
             exp_s(50.0),
             DurationDist::Const(SimDuration::from_millis(2000)),
         ))];
-        let plan = FaultPlan::generate(&mut models, SimTime::from_secs_f64(1000.0), 1, 0, vec![], vec![]);
+        let plan = FaultPlan::generate(
+            &mut models,
+            SimTime::from_secs_f64(1000.0),
+            1,
+            0,
+            vec![],
+            vec![],
+        );
         assert!(plan.events.len() >= 4);
         for pair in plan.events.chunks(2) {
-            assert_eq!(pair[0].0, pair[1].0, "both members change state at once: {pair:?}");
+            assert_eq!(
+                pair[0].0, pair[1].0,
+                "both members change state at once: {pair:?}"
+            );
         }
     }
 
@@ -158,7 +201,11 @@ mod tests {
     #[test]
     fn same_seed_same_plan_other_replication_other_plan() {
         let make = || -> Vec<Box<dyn FaultModel>> {
-            vec![Box::new(CrashFaults::new(vec![NodeId(0), NodeId(1)], exp_s(10.0), exp_s(1.0)))]
+            vec![Box::new(CrashFaults::new(
+                vec![NodeId(0), NodeId(1)],
+                exp_s(10.0),
+                exp_s(1.0),
+            ))]
         };
         let h = SimTime::from_secs_f64(500.0);
         let a = FaultPlan::generate(&mut make(), h, 9, 0, vec![], vec![]);

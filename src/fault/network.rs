@@ -58,8 +58,20 @@ pub struct RecurringFaults {
 
 impl RecurringFaults {
     /// Episodes of `start`…`end`, separated by `gap`, lasting `duration`.
-    pub fn new(start: FaultEvent, end: FaultEvent, gap: DurationDist, duration: DurationDist) -> Self {
-        Self { start, end, gap, duration, pending_end: None, last_end: SimTime::ZERO }
+    pub fn new(
+        start: FaultEvent,
+        end: FaultEvent,
+        gap: DurationDist,
+        duration: DurationDist,
+    ) -> Self {
+        Self {
+            start,
+            end,
+            gap,
+            duration,
+            pending_end: None,
+            last_end: SimTime::ZERO,
+        }
     }
 }
 
@@ -71,7 +83,8 @@ impl FaultModel for RecurringFaults {
         }
         let start = later(self.last_end, self.gap.sample(rng));
         // Zero-length episodes would start and end at once; keep at least one nanosecond.
-        let end = later(start, self.duration.sample(rng)).max(later(start, crate::sim::SimDuration::from_nanos(1)));
+        let end = later(start, self.duration.sample(rng))
+            .max(later(start, crate::sim::SimDuration::from_nanos(1)));
         self.pending_end = Some(end);
         Some((start, self.start))
     }
@@ -85,7 +98,10 @@ mod tests {
 
     #[test]
     fn partition_separates_only_across_its_sides() {
-        let p = NetworkPartition { a: vec![NodeId(0), NodeId(1)], b: vec![NodeId(2)] };
+        let p = NetworkPartition {
+            a: vec![NodeId(0), NodeId(1)],
+            b: vec![NodeId(2)],
+        };
         assert!(p.separates(NodeId(0), NodeId(2)) && p.separates(NodeId(2), NodeId(1)));
         assert!(!p.separates(NodeId(0), NodeId(1)) && !p.separates(NodeId(3), NodeId(2)));
     }
@@ -98,11 +114,22 @@ mod tests {
             DurationDist::exp(5e9),
             DurationDist::Const(SimDuration::from_millis(500)),
         ))];
-        let plan = FaultPlan::generate(&mut models, SimTime::from_secs_f64(200.0), 3, 0, vec![], vec![]);
+        let plan = FaultPlan::generate(
+            &mut models,
+            SimTime::from_secs_f64(200.0),
+            3,
+            0,
+            vec![],
+            vec![],
+        );
         assert!(plan.events.len() > 20);
         for (k, (_, e)) in plan.events.iter().enumerate() {
             let expected_start = k % 2 == 0;
-            assert_eq!(matches!(e, FaultEvent::PartitionStart { .. }), expected_start, "{plan:?}");
+            assert_eq!(
+                matches!(e, FaultEvent::PartitionStart { .. }),
+                expected_start,
+                "{plan:?}"
+            );
         }
     }
 }

@@ -38,7 +38,10 @@ pub(crate) fn check_detector(d: &mut dyn FailureDetector, interval: crate::sim::
     for _ in 0..1000 {
         t += interval;
         let deadline = d.heartbeat(node, t);
-        assert!(deadline > t, "{d:?}: deadline {deadline:?} not after the heartbeat at {t:?}");
+        assert!(
+            deadline > t,
+            "{d:?}: deadline {deadline:?} not after the heartbeat at {t:?}"
+        );
         let g = d.generation(node);
         assert!(g > last_generation, "{d:?}: generation did not advance");
         last_generation = g;

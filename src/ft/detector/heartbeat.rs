@@ -20,7 +20,10 @@ pub struct HeartbeatDetector {
 impl HeartbeatDetector {
     /// A detector for `nodes` nodes.
     pub fn new(timeout: SimDuration, nodes: usize) -> Self {
-        Self { timeout, generations: vec![0; nodes] }
+        Self {
+            timeout,
+            generations: vec![0; nodes],
+        }
     }
 }
 
@@ -46,7 +49,10 @@ mod tests {
 
     #[test]
     fn heartbeat_detector_honours_the_contract() {
-        check_detector(&mut HeartbeatDetector::new(SimDuration::from_millis(500), 2), SimDuration::from_millis(100));
+        check_detector(
+            &mut HeartbeatDetector::new(SimDuration::from_millis(500), 2),
+            SimDuration::from_millis(100),
+        );
     }
 
     #[test]

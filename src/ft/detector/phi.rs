@@ -47,7 +47,13 @@ impl PhiAccrualDetector {
         pause: SimDuration,
     ) -> Self {
         let z = z_for_threshold(threshold);
-        let w = Window { samples: vec![0.0; window.max(1)], next: 0, filled: 0, last: None, generation: 0 };
+        let w = Window {
+            samples: vec![0.0; window.max(1)],
+            next: 0,
+            filled: 0,
+            last: None,
+            generation: 0,
+        };
         Self {
             z,
             min_std_ns: min_std.as_nanos() as f64,
@@ -124,7 +130,11 @@ mod tests {
     /// φ = 8 ⇔ z = Φ⁻¹(1 − 1e-8) = 5.612 (standard normal tables).
     #[test]
     fn threshold_eight_is_five_point_six_sigma() {
-        assert!((z_for_threshold(8.0) - 5.612).abs() < 1e-3, "{}", z_for_threshold(8.0));
+        assert!(
+            (z_for_threshold(8.0) - 5.612).abs() < 1e-3,
+            "{}",
+            z_for_threshold(8.0)
+        );
         assert!((z_for_threshold(1.0) - 1.2816).abs() < 1e-3);
     }
 
@@ -147,6 +157,9 @@ mod tests {
             deadline = d.heartbeat(NodeId(0), t);
         }
         let silence_ms = (deadline - t).as_millis_f64();
-        assert!((silence_ms - (100.0 + 5.612 * 10.0)).abs() < 0.05, "{silence_ms}");
+        assert!(
+            (silence_ms - (100.0 + 5.612 * 10.0)).abs() < 0.05,
+            "{silence_ms}"
+        );
     }
 }
