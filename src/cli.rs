@@ -30,7 +30,7 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Run every replication of a scenario and write results/<name>/<run-id>/.
+    /// Run every replication of a scenario and write `results/<name>/<run-id>/`.
     Run(run::Args),
     /// Check scenario files without running them and report every problem found.
     Check(check::Args),

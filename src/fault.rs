@@ -158,3 +158,98 @@ pub const MAX_FAULTS_PER_MODEL: u32 = 1_000_000;
 pub(crate) fn later(t: SimTime, d: SimDuration) -> SimTime {
     SimTime::from_nanos(t.as_nanos().saturating_add(d.as_nanos()))
 }
+
+/// A fault model as plain data, built into a fresh [`FaultModel`] for each replication.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FaultModelConfig {
+    /// Independent crash/repair cycles per node.
+    Crash {
+        /// Nodes covered.
+        nodes: Vec<NodeId>,
+        /// Time to failure.
+        ttf: crate::model::DurationDist,
+        /// Time to repair.
+        repair: crate::model::DurationDist,
+    },
+    /// Correlated crash/repair cycles of a group.
+    GroupCrash {
+        /// The group.
+        nodes: Vec<NodeId>,
+        /// Time to failure.
+        ttf: crate::model::DurationDist,
+        /// Time to repair.
+        repair: crate::model::DurationDist,
+    },
+    /// Recurring episodes between a start and an end event.
+    Recurring {
+        /// Event starting an episode.
+        start: FaultEvent,
+        /// Event ending it.
+        end: FaultEvent,
+        /// Gap between episodes.
+        gap: crate::model::DurationDist,
+        /// Length of an episode.
+        duration: crate::model::DurationDist,
+    },
+    /// Faults at fixed times.
+    Scripted(Vec<(SimTime, FaultEvent)>),
+}
+
+impl FaultModelConfig {
+    /// A fresh model for one replication.
+    pub fn build(&self) -> Box<dyn FaultModel> {
+        match self {
+            Self::Crash { nodes, ttf, repair } => {
+                Box::new(CrashFaults::new(nodes.clone(), ttf.clone(), repair.clone()))
+            }
+            Self::GroupCrash { nodes, ttf, repair } => Box::new(GroupCrashFaults::new(
+                nodes.clone(),
+                ttf.clone(),
+                repair.clone(),
+            )),
+            Self::Recurring {
+                start,
+                end,
+                gap,
+                duration,
+            } => Box::new(RecurringFaults::new(
+                *start,
+                *end,
+                gap.clone(),
+                duration.clone(),
+            )),
+            Self::Scripted(events) => Box::new(ScriptedFaults::new(events.clone())),
+        }
+    }
+}
+
+/// Everything needed to draw a replication's fault plan.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FaultSetup {
+    /// Fault models, in scenario order (model i uses faults stream i).
+    pub models: Vec<FaultModelConfig>,
+    /// Partitions referred to by partition events.
+    pub partitions: Vec<NetworkPartition>,
+    /// Link spikes referred to by spike events.
+    pub spikes: Vec<LinkSpike>,
+}
+
+impl FaultSetup {
+    /// Whether the scenario has no faults at all.
+    pub fn is_empty(&self) -> bool {
+        self.models.is_empty()
+    }
+
+    /// The fault plan of one replication.
+    pub fn plan(&self, horizon: SimTime, master_seed: u64, replication: u32) -> FaultPlan {
+        let mut models: Vec<Box<dyn FaultModel>> = self.models.iter().map(|m| m.build()).collect();
+        FaultPlan::generate(
+            &mut models,
+            horizon,
+            master_seed,
+            replication,
+            self.partitions.clone(),
+            self.spikes.clone(),
+        )
+    }
+}

@@ -8,3 +8,80 @@
 pub mod detector;
 
 pub use detector::{FailureDetector, HeartbeatDetector, PhiAccrualDetector};
+
+use crate::model::{DurationDist, NodeId};
+use crate::sim::SimDuration;
+
+/// Which failure detector the coordinator runs, as plain data.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DetectorConfig {
+    /// Fixed timeout after the last heartbeat.
+    Heartbeat {
+        /// Heartbeat period.
+        interval: SimDuration,
+        /// Silence after which a node is suspected.
+        timeout: SimDuration,
+    },
+    /// Phi-accrual.
+    PhiAccrual {
+        /// Heartbeat period.
+        interval: SimDuration,
+        /// Suspicion threshold φ.
+        threshold: f64,
+        /// Inter-arrival times remembered.
+        window: usize,
+        /// Floor on the standard deviation.
+        min_std: SimDuration,
+        /// Acceptable extra pause.
+        pause: SimDuration,
+    },
+}
+
+impl DetectorConfig {
+    /// Heartbeat period.
+    pub fn interval(&self) -> SimDuration {
+        match self {
+            Self::Heartbeat { interval, .. } | Self::PhiAccrual { interval, .. } => *interval,
+        }
+    }
+
+    /// A fresh detector watching `nodes` nodes.
+    pub fn build(&self, nodes: usize) -> Box<dyn FailureDetector> {
+        match *self {
+            Self::Heartbeat { timeout, .. } => Box::new(HeartbeatDetector::new(timeout, nodes)),
+            Self::PhiAccrual {
+                interval,
+                threshold,
+                window,
+                min_std,
+                pause,
+            } => Box::new(PhiAccrualDetector::new(
+                nodes, interval, threshold, window, min_std, pause,
+            )),
+        }
+    }
+}
+
+/// Failure detection and recovery settings of a validated scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FaultTolerance {
+    /// Node running the detector.
+    pub coordinator: Option<NodeId>,
+    /// The detector, if any.
+    pub detector: Option<DetectorConfig>,
+    /// Standby nodes for relocated instances.
+    pub spares: Vec<NodeId>,
+    /// Time to start a replacement instance.
+    pub restart: DurationDist,
+}
+
+impl Default for FaultTolerance {
+    fn default() -> Self {
+        Self {
+            coordinator: None,
+            detector: None,
+            spares: Vec::new(),
+            restart: DurationDist::Const(SimDuration::ZERO),
+        }
+    }
+}

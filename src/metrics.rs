@@ -11,11 +11,18 @@
 //! | metric | definition |
 //! |---|---|
 //! | `delay_*_ms` | delay of an event delivered at a sink at time `t ∈ [W, T)` is `t − created`, where `created` is its creation time at the source (for a window result: the latest creation time among its inputs, the event-time latency of Karimov et al., ICDE 2018). `mean` is exact (sum / count); `p50`, `p95`, `p99`, `p999` (99.9 %) come from a log-bucketed histogram with ≤ 0.1 % relative error; `max` is exact. |
-//! | `throughput_per_s` | events delivered in `[W, T)` divided by `T − W` [events/s]. |
+//! | `throughput_per_s` | events delivered in `[W, T)` divided by `T − W` \[events/s\]. |
 //! | `source_rate_per_s` | events emitted by sources in `[W, T)` divided by `T − W`. |
 //! | `load_skew_<operator>` | max over the operator's instances of events processed in `[W, T)`, divided by their mean (1 = balanced). |
 //! | `utilisation_<operator>` | busy core time of its instances in `[W, T)` divided by (`T − W` × instances × threads). |
 //! | `state_bytes_<operator>` | distinct keys held at `T` × `state_bytes_per_key`, summed over instances. |
+//! | `availability_system` | fraction of `[W, T)` during which every operator instance is up: live (its node up), not restarting, not hung. An instance down stands for the logical partitions it owns. |
+//! | `availability_mean` | mean over instances of the fraction of `[W, T)` each is up (= mean partition availability when instances own equal shares of partitions). |
+//! | `downtime_system_s` | time in `[W, T)` with at least one instance down. |
+//! | `suspicions`, `false_suspicions` | suspicions raised by the failure detector in `[W, T)`; false ones target a node that was up. |
+//! | `episodes` | recovery episodes (one per node crash or instance crash) starting in `[W, T)`. |
+//! | `detection_time_mean_s` | over those episodes that were detected: suspicion time − crash time. |
+//! | `recovery_time_mean_s` | over those episodes that completed: time at which the last affected instance runs again − fault time. |
 //! | `events_*` | counts over the whole run `[0, T)`, for conservation: `emitted + spawned = delivered + absorbed + dropped + in_flight`, where `spawned` counts extra events created by operators (a flat-map's 2nd output, window results, copies sent to a second output edge), `absorbed` counts inputs consumed without an output (filtered, or folded into a window), `dropped` counts events lost to faults, and `in_flight` counts events queued, in service or on the wire at `T`. |
 //!
 //! Per instance the recorder also keeps Little's-law data over `[W, T)`: the time-average
@@ -25,9 +32,11 @@
 //! The time series (`timeseries.csv`) covers `[0, T)` in buckets of `bucket_s`, warm-up
 //! included, so transients are visible.
 
+mod availability;
 mod histogram;
 mod recorder;
 
+pub use availability::{AvailabilitySummary, AvailabilityTracker, Episode, EpisodeKind};
 pub use histogram::DelayHistogram;
 pub use recorder::{
     CDF_PROBABILITIES, Conservation, MetricsConfig, QueueStats, Recorder, ReplicationSummary,

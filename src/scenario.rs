@@ -7,6 +7,7 @@
 //! reports all problems at once.
 
 mod error;
+mod faults;
 mod schema;
 mod validate;
 
@@ -18,6 +19,8 @@ use serde::Deserialize;
 pub use error::{Problem, ScenarioError};
 pub use schema::*;
 
+use crate::fault::FaultSetup;
+use crate::ft::FaultTolerance;
 use crate::metrics::MetricsConfig;
 use crate::model::{Cluster, Graph};
 
@@ -38,6 +41,10 @@ pub struct Scenario {
     pub cluster: Cluster,
     /// The dataflow graph with placement resolved.
     pub graph: Graph,
+    /// Fault models, drawn into a plan per replication.
+    pub faults: FaultSetup,
+    /// Failure detection and recovery settings.
+    pub fault_tolerance: FaultTolerance,
     /// The file with every default filled in and external data inlined.
     pub resolved: ScenarioFile,
 }

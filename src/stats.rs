@@ -134,7 +134,7 @@ pub fn t_interval(samples: &[f64], level: f64) -> Result<Interval, StatsError> {
     })
 }
 
-/// Confidence interval of the paired difference `b[i] − a[i]` (common random numbers make
+/// Confidence interval of the paired difference `b\[i\] − a\[i\]` (common random numbers make
 /// replication i of two variants see the same workload, so pairing removes that variance).
 pub fn paired_difference(a: &[f64], b: &[f64], level: f64) -> Result<Interval, StatsError> {
     if a.len() != b.len() {

@@ -4,6 +4,7 @@
 mod alloc;
 mod analytic;
 mod determinism;
+mod faults;
 mod mechanisms;
 mod scenario_errors;
 mod scenario_files;

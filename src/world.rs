@@ -11,11 +11,13 @@
 //! drawn per event and divided by the node's speed. Sources and sinks use no core: they stand
 //! for the external producers and consumers.
 //!
-//! Messages between instances on different nodes travel over [`channel`]; between instances
+//! Messages between instances on different nodes travel over [`Channels`]; between instances
 //! on the same node they arrive at once (no event is scheduled for them).
 
 mod channel;
+mod detection;
 mod event;
+mod faults;
 mod keys;
 
 use std::collections::VecDeque;
@@ -24,10 +26,12 @@ use std::num::NonZeroU32;
 
 use rand::SeedableRng;
 
-pub use channel::{Channels, LinkId};
+pub use channel::{Channels, LinkCondition, LinkId};
 pub use event::Event;
 use keys::{KeySet, WindowTable};
 
+use crate::fault::FaultPlan;
+use crate::ft::FailureDetector;
 use crate::metrics::{Conservation, Recorder, ReplicationSummary};
 use crate::model::{
     ArrivalPhase, DataEvent, Graph, InstanceId, NodeId, Operator, OperatorId, OperatorKind,
@@ -77,8 +81,13 @@ struct InService {
 
 #[derive(Debug)]
 struct NodeState {
+    /// Whether the node runs (false between a crash and its repair).
+    up: bool,
+    cores: u32,
     free_cores: u32,
     speed: f64,
+    /// Straggler slow-down factor (1 = normal).
+    slowdown: f64,
     /// Instances with queued work and a free slot, waiting for a core.
     ready: VecDeque<InstanceId>,
 }
@@ -101,8 +110,12 @@ struct InstanceState<'s> {
     slots: Vec<Option<InService>>,
     busy: u32,
     in_ready: bool,
-    /// Incremented when the instance restarts, voiding timers armed before.
+    /// Incremented when the instance crashes, voiding timers armed before.
     epoch: u32,
+    /// Running, down or restarting.
+    status: Status,
+    /// Stopped serving while its node keeps running (a hang fault).
+    hung: bool,
     /// Service-time and selectivity draws.
     rng: SimRng,
     source: Option<SourceState>,
@@ -112,6 +125,17 @@ struct InstanceState<'s> {
     peak_keys: usize,
     /// Round-robin position per output edge (rebalance routing).
     next_target: Vec<u32>,
+}
+
+/// Life-cycle of an operator instance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Status {
+    /// Serving its partitions.
+    Running,
+    /// Crashed (its node is down, or it crashed itself); waits for a restart.
+    Down,
+    /// A replacement is starting; events sent to it meanwhile are lost.
+    Restarting,
 }
 
 /// How one edge reaches its downstream instances.
@@ -127,6 +151,8 @@ struct EdgeRoute {
 /// The mutable state of one replication.
 pub struct World<'s> {
     scenario: &'s Scenario,
+    master_seed: u64,
+    replication: u32,
     nodes: Vec<NodeState>,
     instances: Vec<InstanceState<'s>>,
     edges: Vec<EdgeRoute>,
@@ -136,6 +162,24 @@ pub struct World<'s> {
     network_bytes: u64,
     /// Reused buffer for window results, so closing a window allocates nothing.
     scratch: Vec<(u64, SimTime)>,
+    /// This replication's faults, in time order; one is scheduled at a time.
+    plan: FaultPlan,
+    /// Per partition of the plan: when its current episode heals (while active).
+    partition_heals: Vec<Option<SimTime>>,
+    /// Per spike of the plan: whether it is active.
+    spike_active: Vec<bool>,
+    /// Whether any partition or spike is active (fast path for sends).
+    network_degraded: bool,
+    /// Keys that crash the instance processing them.
+    poison: Vec<u64>,
+    /// The coordinator's failure detector, if the scenario has one.
+    detector: Option<Box<dyn FailureDetector>>,
+    /// Per node: suspected by the detector.
+    suspected: Vec<bool>,
+    /// Restart-time draws.
+    strategy_rng: SimRng,
+    /// Heartbeat datagrams sent.
+    control_messages: u64,
 }
 
 impl<'s> World<'s> {
@@ -153,8 +197,11 @@ impl<'s> World<'s> {
             .nodes
             .iter()
             .map(|n| NodeState {
+                up: true,
+                cores: n.cores,
                 free_cores: n.cores,
                 speed: n.speed,
+                slowdown: 1.0,
                 ready: VecDeque::new(),
             })
             .collect();
@@ -182,6 +229,8 @@ impl<'s> World<'s> {
                     busy: 0,
                     in_ready: false,
                     epoch: 0,
+                    status: Status::Running,
+                    hung: false,
                     rng: seed(Stream::Service, i as u32),
                     source,
                     keys: KeySet::default(),
@@ -202,8 +251,13 @@ impl<'s> World<'s> {
                     .expect("validated parallelism >= 1"),
             })
             .collect();
+        let plan = scenario
+            .faults
+            .plan(scenario.metrics.end, master_seed, replication);
         let mut world = Self {
             scenario,
+            master_seed,
+            replication,
             nodes,
             instances,
             edges,
@@ -212,12 +266,29 @@ impl<'s> World<'s> {
             network_messages: 0,
             network_bytes: 0,
             scratch: Vec::new(),
+            partition_heals: vec![None; plan.partitions.len()],
+            spike_active: vec![false; plan.spikes.len()],
+            network_degraded: false,
+            plan,
+            poison: Vec::new(),
+            detector: scenario
+                .fault_tolerance
+                .detector
+                .as_ref()
+                .map(|d| d.build(scenario.cluster.nodes.len())),
+            suspected: vec![false; scenario.cluster.nodes.len()],
+            strategy_rng: seed(Stream::Strategy, 0),
+            control_messages: 0,
         };
         world.schedule_initial_events(engine);
         world
     }
 
     fn schedule_initial_events(&mut self, engine: &mut Engine<Event>) {
+        if let Some(&(at, _)) = self.plan.events.first() {
+            engine.schedule_at(at, Event::Fault { index: 0 });
+        }
+        self.start_heartbeats(engine);
         for (i, state) in self.instances.iter_mut().enumerate() {
             let instance = InstanceId(i as u32);
             match &state.op.kind {
@@ -266,8 +337,14 @@ impl<'s> World<'s> {
         };
         src.next_seq += 1;
         let next = arrivals.next(now, &mut src.rng, &mut src.phase);
+        let running = state.status == Status::Running;
         self.recorder.emitted(now);
-        self.emit(i, event, cx);
+        if running {
+            self.emit(i, event, cx);
+        } else {
+            // The external producers keep producing; a down ingest loses their events.
+            self.recorder.dropped();
+        }
         cx.schedule_at(next, Event::SourceEmit { instance: i });
     }
 
@@ -312,13 +389,14 @@ impl<'s> World<'s> {
         if a == b {
             self.arrive(to, event, cx);
         } else {
+            let condition = self.link_condition(a, b);
             let (link, at, attempts) = self.channels.send_reliable(
                 &self.scenario.cluster.network,
-                a,
-                b,
+                (a, b),
                 to,
                 event,
                 cx.now(),
+                &condition,
             );
             self.network_messages += u64::from(attempts);
             self.network_bytes += u64::from(attempts) * u64::from(event.bytes);
@@ -330,6 +408,10 @@ impl<'s> World<'s> {
     fn arrive(&mut self, i: InstanceId, event: DataEvent, cx: &mut Ctx<'_, Event>) {
         let now = cx.now();
         let state = &mut self.instances[i.index()];
+        if state.status != Status::Running {
+            self.recorder.dropped();
+            return;
+        }
         if matches!(state.op.kind, OperatorKind::Sink) {
             self.recorder.delivered(now, event.created);
             return;
@@ -354,6 +436,8 @@ impl<'s> World<'s> {
             if n.free_cores == 0
                 || !n.ready.is_empty()
                 || s.in_ready
+                || s.hung
+                || s.status != Status::Running
                 || s.busy >= s.slots.len() as u32
                 || s.queue.is_empty()
                 || !self.start_service(i, cx)
@@ -373,7 +457,12 @@ impl<'s> World<'s> {
     #[inline(always)]
     fn make_ready(&mut self, i: InstanceId) {
         let state = &mut self.instances[i.index()];
-        if !state.in_ready && state.busy < state.slots.len() as u32 && !state.queue.is_empty() {
+        if !state.in_ready
+            && state.status == Status::Running
+            && !state.hung
+            && state.busy < state.slots.len() as u32
+            && !state.queue.is_empty()
+        {
             state.in_ready = true;
             self.nodes[state.node.index()].ready.push_back(i);
         }
@@ -400,6 +489,17 @@ impl<'s> World<'s> {
         let Some(slot) = state.slots.iter().position(Option::is_none) else {
             return false;
         };
+        if !self.poison.is_empty()
+            && state
+                .queue
+                .front()
+                .is_some_and(|q| self.poison.contains(&q.event.key))
+        {
+            // Processing a poison event crashes the instance; its supervisor restarts it.
+            self.crash_instance_locally(i, cx);
+            return false;
+        }
+        let state = &mut self.instances[i.index()];
         let Some(queued) = state.queue.pop_front() else {
             return false;
         };
@@ -410,9 +510,10 @@ impl<'s> World<'s> {
             }
         };
         let mut service = dist.sample(&mut state.rng);
-        let speed = self.nodes[state.node.index()].speed;
-        if speed != 1.0 {
-            service = SimDuration::from_secs_f64(service.as_secs_f64() / speed);
+        let node = &self.nodes[state.node.index()];
+        let stretch = node.slowdown / node.speed;
+        if stretch != 1.0 {
+            service = SimDuration::from_nanos_f64(service.as_nanos() as f64 * stretch);
         }
         state.slots[slot] = Some(InService { queued, service });
         state.busy += 1;
@@ -572,6 +673,7 @@ impl<'s> World<'s> {
                 ));
             }
         }
+        operator_metrics.push(("control_messages".to_string(), self.control_messages as f64));
         operator_metrics.push(("network_messages".to_string(), self.network_messages as f64));
         operator_metrics.push(("network_bytes".to_string(), self.network_bytes as f64));
         let summary =
@@ -600,6 +702,13 @@ impl Handler<Event> for World<'_> {
                 epoch,
             } => self.on_service_done(instance, slot, epoch, cx),
             Event::WindowFire { instance } => self.on_window_fire(instance, cx),
+            Event::Fault { index } => self.on_fault(index, cx),
+            Event::HeartbeatTick { node } => self.on_heartbeat_tick(node, cx),
+            Event::HeartbeatArrive { from } => self.on_heartbeat_arrive(from, cx),
+            Event::SuspectTimeout { node, generation } => {
+                self.on_suspect_timeout(node, generation, cx)
+            }
+            Event::RestartDone { instance, epoch } => self.on_restart_done(instance, epoch, cx),
         }
     }
 }

@@ -64,7 +64,7 @@ pub struct RunManifest {
     pub threads: usize,
     /// UTC start time, `YYYY-MM-DDTHH:MM:SSZ`.
     pub started_utc: String,
-    /// Wall-clock duration [s].
+    /// Wall-clock duration \[s\].
     pub wall_time_s: f64,
     /// Kernel events processed over all replications.
     pub kernel_events: u64,
@@ -196,6 +196,38 @@ pub fn cdf_csv(result: &RunResult) -> String {
     out
 }
 
+/// `episodes.csv`: every recovery episode per cell and replication, with its phases in
+/// seconds of simulated time (empty when a phase did not happen before the end).
+pub fn episodes_csv(result: &RunResult) -> String {
+    let mut out = String::from(
+        "variant,replication,kind,target,fault_s,detected_s,recovered_s,detection_s,recovery_s\n",
+    );
+    let opt = |t: Option<crate::sim::SimTime>| t.map_or(String::new(), |t| num(t.as_secs_f64()));
+    for cell in &result.cells {
+        for (r, rep) in cell.replications.iter().enumerate() {
+            for e in &rep.episodes {
+                let since = |t: Option<crate::sim::SimTime>| {
+                    t.map_or(String::new(), |t| num((t - e.fault_at).as_secs_f64()))
+                };
+                writeln!(
+                    out,
+                    "{},{r},{},{},{},{},{},{},{}",
+                    cell.label,
+                    e.kind.label(),
+                    e.target,
+                    num(e.fault_at.as_secs_f64()),
+                    opt(e.detected_at),
+                    opt(e.recovered_at),
+                    since(e.detected_at),
+                    since(e.recovered_at),
+                )
+                .expect("infallible");
+            }
+        }
+    }
+    out
+}
+
 /// Builds the manifest of `result`.
 pub fn manifest(
     result: &RunResult,
@@ -255,6 +287,7 @@ pub fn write_results(
         ("replications.csv", replications_csv(result)),
         ("timeseries.csv", timeseries_csv(result)),
         ("delay_cdf.csv", cdf_csv(result)),
+        ("episodes.csv", episodes_csv(result)),
     ];
     for (name, content) in files {
         let path = tmp.join(name);

@@ -51,7 +51,7 @@ impl DelayHistogram {
         self.count
     }
 
-    /// Exact mean [ms]; NaN when empty.
+    /// Exact mean \[ms\]; NaN when empty.
     pub fn mean_ms(&self) -> f64 {
         if self.count == 0 {
             f64::NAN
@@ -60,7 +60,7 @@ impl DelayHistogram {
         }
     }
 
-    /// Exact maximum [ms]; NaN when empty.
+    /// Exact maximum \[ms\]; NaN when empty.
     pub fn max_ms(&self) -> f64 {
         if self.count == 0 {
             f64::NAN
@@ -69,7 +69,7 @@ impl DelayHistogram {
         }
     }
 
-    /// The delay below which a fraction `q` of recorded delays lie [ms]; NaN when empty.
+    /// The delay below which a fraction `q` of recorded delays lie \[ms\]; NaN when empty.
     pub fn quantile_ms(&self, q: f64) -> f64 {
         if self.count == 0 {
             return f64::NAN;

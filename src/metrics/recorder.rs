@@ -1,6 +1,6 @@
 //! The recorder: observations in, one [`ReplicationSummary`] out.
 
-use super::DelayHistogram;
+use super::{AvailabilityTracker, DelayHistogram, Episode, EpisodeKind};
 use crate::sim::{SimDuration, SimTime};
 
 /// Probabilities at which the delay CDF is reported (`delay_cdf.csv`).
@@ -33,17 +33,17 @@ pub struct QueueStats {
     in_system: u64,
     /// When `in_system` last changed (clipped to the window start).
     last_change: SimTime,
-    /// ∫ in_system dt over the window [event·ns].
+    /// ∫ in_system dt over the window \[event·ns\].
     area: u128,
     /// Arrivals in the window.
     pub arrivals: u64,
     /// Departures (service completions) of events that arrived in the window.
     pub departures: u64,
-    /// Sum of their sojourn times [ns].
+    /// Sum of their sojourn times \[ns\].
     sojourn_sum_ns: u128,
     /// Service completions in the window, whenever the event arrived.
     pub processed: u64,
-    /// Core time spent serving in the window [ns].
+    /// Core time spent serving in the window \[ns\].
     busy_ns: u128,
 }
 
@@ -52,15 +52,15 @@ impl QueueStats {
     pub fn mean_in_system(&self, window_s: f64) -> f64 {
         self.area as f64 * 1e-9 / window_s
     }
-    /// Arrival rate over the window, λ [events/s].
+    /// Arrival rate over the window, λ \[events/s\].
     pub fn arrival_rate(&self, window_s: f64) -> f64 {
         self.arrivals as f64 / window_s
     }
-    /// Mean sojourn of events that arrived in the window and left before its end, W [s].
+    /// Mean sojourn of events that arrived in the window and left before its end, W \[s\].
     pub fn mean_sojourn_s(&self) -> f64 {
         self.sojourn_sum_ns as f64 * 1e-9 / self.departures as f64
     }
-    /// Busy core time in the window [s].
+    /// Busy core time in the window \[s\].
     pub fn busy_s(&self) -> f64 {
         self.busy_ns as f64 * 1e-9
     }
@@ -71,14 +71,14 @@ impl QueueStats {
 pub struct SeriesPoint {
     /// Events delivered in the bucket.
     pub delivered: u64,
-    /// Sum of their delays [ns].
+    /// Sum of their delays \[ns\].
     delay_sum_ns: u128,
     /// Events emitted by sources in the bucket.
     pub emitted: u64,
 }
 
 impl SeriesPoint {
-    /// Mean delay of the bucket's deliveries [ms]; NaN if none.
+    /// Mean delay of the bucket's deliveries \[ms\]; NaN if none.
     pub fn delay_mean_ms(&self) -> f64 {
         if self.delivered == 0 {
             f64::NAN
@@ -120,9 +120,9 @@ pub struct ReplicationSummary {
     pub metrics: Vec<(String, f64)>,
     /// Time series over [0, T), one point per bucket.
     pub series: Vec<SeriesPoint>,
-    /// Width of a series bucket [s].
+    /// Width of a series bucket \[s\].
     pub bucket_s: f64,
-    /// Delay quantiles [ms] at [`CDF_PROBABILITIES`].
+    /// Delay quantiles \[ms\] at [`CDF_PROBABILITIES`].
     pub cdf_ms: Vec<f64>,
     /// Per instance: (L, λ·W) of Little's law over the window.
     pub little: Vec<(f64, f64)>,
@@ -130,6 +130,8 @@ pub struct ReplicationSummary {
     pub conservation: Conservation,
     /// Kernel events processed.
     pub kernel_events: u64,
+    /// Recovery episodes, in fault order.
+    pub episodes: Vec<Episode>,
 }
 
 impl ReplicationSummary {
@@ -150,6 +152,7 @@ pub struct Recorder {
     series: Vec<SeriesPoint>,
     queues: Vec<QueueStats>,
     counts: Conservation,
+    availability: AvailabilityTracker,
     emitted_in_window: u64,
     /// The current series bucket: index and time span.
     bucket_index: usize,
@@ -177,6 +180,7 @@ impl Recorder {
                 instances
             ],
             counts: Conservation::default(),
+            availability: AvailabilityTracker::new(instances, config.warmup, config.end),
             emitted_in_window: 0,
             bucket_index: 0,
             bucket_start: SimTime::ZERO,
@@ -305,6 +309,37 @@ impl Recorder {
         }
     }
 
+    /// Instance `i` stops serving (crash, restart, hang).
+    pub fn instance_down(&mut self, i: usize, now: SimTime) {
+        self.availability.instance_down(i, now);
+    }
+
+    /// Instance `i` serves again.
+    pub fn instance_up(&mut self, i: usize, now: SimTime) {
+        self.availability.instance_up(i, now);
+    }
+
+    /// Whether instance `i` is counted down.
+    pub fn is_down(&self, i: usize) -> bool {
+        self.availability.is_down(i)
+    }
+
+    /// A fault at `now` took down `instances`.
+    pub fn open_episode(
+        &mut self,
+        kind: EpisodeKind,
+        target: u32,
+        now: SimTime,
+        instances: &[usize],
+    ) {
+        self.availability.open_episode(kind, target, now, instances);
+    }
+
+    /// The detector suspected `node`.
+    pub fn suspicion(&mut self, node: u32, now: SimTime, actually_down: bool) {
+        self.availability.suspicion(node, now, actually_down);
+    }
+
     /// Closes the run: `in_flight` is counted by the world from its own state, so the
     /// conservation check compares two independent tallies.
     pub fn finish(
@@ -336,6 +371,42 @@ impl Recorder {
                 self.emitted_in_window as f64 / window_s,
             ),
         ];
+        let (warmup, end) = (self.config.warmup, self.config.end);
+        let a = self.availability.finish();
+        let in_window: Vec<&Episode> = a
+            .episodes
+            .iter()
+            .filter(|e| e.fault_at >= warmup && e.fault_at < end)
+            .collect();
+        let mean = |xs: Vec<f64>| {
+            if xs.is_empty() {
+                f64::NAN
+            } else {
+                xs.iter().sum::<f64>() / xs.len() as f64
+            }
+        };
+        let detection = mean(
+            in_window
+                .iter()
+                .filter_map(|e| e.detected_at.map(|d| (d - e.fault_at).as_secs_f64()))
+                .collect(),
+        );
+        let recovery = mean(
+            in_window
+                .iter()
+                .filter_map(|e| e.recovered_at.map(|r| (r - e.fault_at).as_secs_f64()))
+                .collect(),
+        );
+        metrics.extend([
+            ("availability_system".to_string(), a.system),
+            ("availability_mean".to_string(), a.mean_partition),
+            ("downtime_system_s".to_string(), a.system_down_s),
+            ("episodes".to_string(), in_window.len() as f64),
+            ("detection_time_mean_s".to_string(), detection),
+            ("recovery_time_mean_s".to_string(), recovery),
+            ("suspicions".to_string(), a.suspicions as f64),
+            ("false_suspicions".to_string(), a.false_suspicions as f64),
+        ]);
         metrics.extend(operator_metrics);
         let c = self.counts;
         for (name, v) in [
@@ -369,6 +440,7 @@ impl Recorder {
             little,
             conservation: c,
             kernel_events,
+            episodes: a.episodes,
         }
     }
 
@@ -377,7 +449,7 @@ impl Recorder {
         &self.queues
     }
 
-    /// Length of the measurement window [s].
+    /// Length of the measurement window \[s\].
     pub fn window_s(&self) -> f64 {
         self.config.window_s()
     }

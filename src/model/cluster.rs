@@ -88,7 +88,7 @@ impl Network {
 /// Nodes and the network that joins them.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Cluster {
-    /// Nodes in declaration order; `NodeId(i)` is `nodes[i]`.
+    /// Nodes in declaration order; `NodeId(i)` is `nodes\[i\]`.
     pub nodes: Vec<Node>,
     /// Links between them.
     pub network: Network,

@@ -14,30 +14,30 @@ use crate::sim::{SimDuration, SimRng};
 pub enum DurationDist {
     /// Always the same value.
     Const(SimDuration),
-    /// Exponential with the given mean [ns].
+    /// Exponential with the given mean \[ns\].
     Exp {
-        /// Mean [ns].
+        /// Mean \[ns\].
         mean_ns: f64,
     },
-    /// Uniform on [low, high] [ns].
+    /// Uniform on [low, high] \[ns\].
     Uniform {
-        /// Lower bound [ns].
+        /// Lower bound \[ns\].
         low_ns: f64,
-        /// Upper bound [ns].
+        /// Upper bound \[ns\].
         high_ns: f64,
     },
-    /// Log-normal: exp(mu + sigma·Z) [ns], Z standard normal.
+    /// Log-normal: exp(mu + sigma·Z) \[ns\], Z standard normal.
     LogNormal {
         /// Location of the underlying normal (log of ns).
         mu: f64,
         /// Scale of the underlying normal.
         sigma: f64,
     },
-    /// Weibull with shape k and scale λ [ns]: λ·(−ln U)^(1/k).
+    /// Weibull with shape k and scale λ \[ns\]: λ·(−ln U)^(1/k).
     Weibull {
         /// Shape k.
         shape: f64,
-        /// Scale λ [ns].
+        /// Scale λ \[ns\].
         scale_ns: f64,
     },
     /// Uniform choice among observed values (the empirical distribution of a sample).
@@ -53,7 +53,7 @@ impl DurationDist {
         Self::Exp { mean_ns }
     }
 
-    /// Log-normal with the given mean and standard deviation of the duration itself [ns]
+    /// Log-normal with the given mean and standard deviation of the duration itself \[ns\]
     /// (converted to the parameters of the underlying normal: σ² = ln(1 + sd²/mean²),
     /// μ = ln(mean) − σ²/2).
     pub fn log_normal_from_moments(mean_ns: f64, sd_ns: f64) -> Self {
@@ -89,7 +89,7 @@ impl DurationDist {
         SimDuration::from_nanos_f64(ns)
     }
 
-    /// The exact mean [ns], for reports and analytic checks.
+    /// The exact mean \[ns\], for reports and analytic checks.
     pub fn mean_ns(&self) -> f64 {
         match self {
             Self::Const(d) => d.as_nanos() as f64,

@@ -13,7 +13,7 @@ pub enum OperatorKind {
         arrivals: ArrivalProcess,
         /// Key of each event.
         keys: KeyDist,
-        /// Size of each event [bytes].
+        /// Size of each event \[bytes\].
         event_bytes: u32,
     },
     /// Stateless per-event processing: each input takes one service time and yields
@@ -23,7 +23,7 @@ pub enum OperatorKind {
         service: DurationDist,
         /// Mean number of outputs per input.
         selectivity: f64,
-        /// Size of outputs [bytes]; `None` keeps the input's size.
+        /// Size of outputs \[bytes\]; `None` keeps the input's size.
         output_bytes: Option<u32>,
     },
     /// Keyed tumbling processing-time window: each input takes one service time and is folded
@@ -33,7 +33,7 @@ pub enum OperatorKind {
         size: SimDuration,
         /// Service time per input event, before the node's speed factor.
         service: DurationDist,
-        /// Size of each result [bytes].
+        /// Size of each result \[bytes\].
         output_bytes: u32,
     },
     /// The external consumer: an event is delivered when it reaches a sink instance.
@@ -66,7 +66,7 @@ pub enum Routing {
         /// Number of key groups (logical partitions).
         groups: u32,
     },
-    /// Instance i receives keys in [bounds[i−1], bounds[i]).
+    /// Instance i receives keys in [bounds\[i−1\], bounds\[i\]).
     Range {
         /// Strictly increasing upper bounds, one fewer than the downstream instances.
         bounds: Vec<u64>,
@@ -97,7 +97,7 @@ pub struct Operator {
     pub parallelism: u32,
     /// How many events one instance may service at the same time (each needs a core).
     pub threads: u32,
-    /// State kept per distinct key seen [bytes]; feeds state size, and from the fault
+    /// State kept per distinct key seen \[bytes\]; feeds state size, and from the fault
     /// tolerance issue on, snapshot and restore times.
     pub state_bytes_per_key: u64,
     /// Edges leaving this operator, in declaration order.

@@ -18,7 +18,7 @@ pub struct DataEvent {
     /// When the event was created at its source; for a window result, the latest creation
     /// time among its inputs (event-time latency, Karimov et al., ICDE 2018).
     pub created: SimTime,
-    /// Size on the wire [bytes].
+    /// Size on the wire \[bytes\].
     pub bytes: u32,
 }
 
@@ -32,13 +32,13 @@ pub enum ArrivalProcess {
     },
     /// Poisson process: exponential gaps.
     Poisson {
-        /// Mean gap between events [ns].
+        /// Mean gap between events \[ns\].
         mean_gap_ns: f64,
     },
     /// Bursts: Poisson arrivals during "on" periods, none during "off" periods (an
-    /// interrupted Poisson process). Long-run rate = rate · E[on] / (E[on] + E[off]).
+    /// interrupted Poisson process). Long-run rate = rate · E\[on\] / (E\[on\] + E\[off\]).
     OnOff {
-        /// Mean gap between events while on [ns].
+        /// Mean gap between events while on \[ns\].
         mean_gap_ns: f64,
         /// Length of on periods.
         on: DurationDist,

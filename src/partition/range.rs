@@ -4,8 +4,8 @@ use std::num::NonZeroU32;
 
 use super::Partitioner;
 
-/// Instance i receives keys in [bounds[i−1], bounds[i]); the first instance everything below
-/// bounds[0], the last everything from the last bound up. `bounds` are strictly increasing and
+/// Instance i receives keys in [bounds\[i−1\], bounds\[i\]); the first instance everything below
+/// bounds\[0\], the last everything from the last bound up. `bounds` are strictly increasing and
 /// one fewer than the instances (checked by `scenario`).
 #[derive(Clone, Debug)]
 pub struct RangePartitioner {

@@ -4,7 +4,7 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
-/// One thing wrong with a scenario, located like `operators[1].inputs[0].from`.
+/// One thing wrong with a scenario, located like `operators[1].inputs\[0\].from`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
     /// Path of the offending field.

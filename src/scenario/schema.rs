@@ -24,9 +24,9 @@ pub struct ScenarioFile {
     /// Independent replications (≥ 2 for a confidence interval).
     #[serde(default = "default_replications")]
     pub replications: u32,
-    /// Simulated length of each replication [s].
+    /// Simulated length of each replication \[s\].
     pub duration_s: f64,
-    /// Initial period excluded from every metric [s]; below `duration_s`.
+    /// Initial period excluded from every metric \[s\]; below `duration_s`.
     #[serde(default)]
     pub warmup_s: f64,
     /// Machines and network.
@@ -36,6 +36,12 @@ pub struct ScenarioFile {
     /// Measurement settings.
     #[serde(default)]
     pub metrics: MetricsSpec,
+    /// Fault models; every variant meets the same faults (common random numbers).
+    #[serde(default)]
+    pub faults: Vec<FaultSpec>,
+    /// How failures are detected and recovered from.
+    #[serde(default)]
+    pub fault_tolerance: FaultToleranceSpec,
 }
 
 /// Machines and the network between them.
@@ -73,7 +79,7 @@ pub struct NodeSpec {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LinkSpec {
-    /// Latency of one transmission [ms].
+    /// Latency of one transmission \[ms\].
     #[serde(default = "default_latency")]
     pub latency_ms: DistSpec,
     /// Bandwidth [megabits per second]; 0 means unlimited.
@@ -82,7 +88,7 @@ pub struct LinkSpec {
     /// Probability that a transmission is lost, in [0, 1). Reliable channels retransmit.
     #[serde(default)]
     pub loss: f64,
-    /// Retransmission timeout of reliable channels [ms].
+    /// Retransmission timeout of reliable channels \[ms\].
     #[serde(default = "default_retransmit")]
     pub retransmit_timeout_ms: f64,
 }
@@ -173,7 +179,7 @@ pub struct OperatorSpec {
     /// Events one instance may serve at once (each needs a core).
     #[serde(default = "one")]
     pub threads: u32,
-    /// State kept per distinct key [bytes].
+    /// State kept per distinct key \[bytes\].
     #[serde(default)]
     pub state_bytes_per_key: u64,
 }
@@ -188,28 +194,28 @@ pub enum OperatorKindSpec {
         arrivals: ArrivalSpec,
         /// Key distribution.
         keys: KeySpec,
-        /// Size of each event [bytes].
+        /// Size of each event \[bytes\].
         #[serde(default = "default_event_bytes")]
         event_bytes: u32,
     },
     /// Per-event processing with mean `selectivity` outputs per input.
     Map {
-        /// Service time per event [ms].
+        /// Service time per event \[ms\].
         service_ms: DistSpec,
         /// Mean outputs per input (0.3 filters 70 %; 2 doubles).
         #[serde(default = "unit_selectivity")]
         selectivity: f64,
-        /// Output size [bytes]; absent keeps the input size.
+        /// Output size \[bytes\]; absent keeps the input size.
         #[serde(default)]
         output_bytes: Option<u32>,
     },
     /// Keyed tumbling processing-time window emitting one result per key and window.
     Window {
-        /// Window length [s].
+        /// Window length \[s\].
         size_s: f64,
-        /// Service time per input event [ms].
+        /// Service time per input event \[ms\].
         service_ms: DistSpec,
-        /// Size of each result [bytes].
+        /// Size of each result \[bytes\].
         #[serde(default = "default_event_bytes")]
         output_bytes: u32,
     },
@@ -235,9 +241,9 @@ pub enum ArrivalSpec {
     OnOff {
         /// Events per second while on.
         rate_per_s: f64,
-        /// Length of on periods [s].
+        /// Length of on periods \[s\].
         on_s: DistSpec,
-        /// Length of off periods [s].
+        /// Length of off periods \[s\].
         off_s: DistSpec,
     },
 }
@@ -287,7 +293,7 @@ pub enum PartitioningSpec {
         /// Number of key groups, ≥ parallelism.
         count: u32,
     },
-    /// Explicit key ranges: instance i gets keys in [bounds[i−1], bounds[i]).
+    /// Explicit key ranges: instance i gets keys in [bounds\[i−1\], bounds\[i\]).
     Range {
         /// Strictly increasing, parallelism − 1 of them.
         bounds: Vec<u64>,
@@ -309,7 +315,7 @@ pub enum PlacementSpec {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MetricsSpec {
-    /// Width of time-series buckets [s].
+    /// Width of time-series buckets \[s\].
     #[serde(default = "default_bucket")]
     pub bucket_s: f64,
     /// Confidence level of reported intervals.
@@ -322,6 +328,189 @@ impl Default for MetricsSpec {
         Self {
             bucket_s: default_bucket(),
             confidence: default_confidence(),
+        }
+    }
+}
+
+/// Two groups of nodes, for partitions and link spikes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupsSpec {
+    /// Node names on one side.
+    pub a: Vec<String>,
+    /// Node names on the other side.
+    pub b: Vec<String>,
+}
+
+/// Which nodes a crash model covers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum NodeSelectorSpec {
+    /// Every node except the coordinator's and the spares.
+    Workers,
+    /// These nodes.
+    Nodes(Vec<String>),
+}
+
+/// A fault model. Times are in seconds of simulated time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum FaultSpec {
+    /// Each node independently alternates up periods (`ttf_s`) and repairs (`repair_s`).
+    Crash {
+        /// Nodes covered.
+        nodes: NodeSelectorSpec,
+        /// Time to failure \[s\].
+        ttf_s: DistSpec,
+        /// Time to repair \[s\].
+        repair_s: DistSpec,
+    },
+    /// The nodes fail and are repaired together (a rack, a power domain).
+    GroupCrash {
+        /// The group.
+        nodes: Vec<String>,
+        /// Time to failure of the group \[s\].
+        ttf_s: DistSpec,
+        /// Time to repair \[s\].
+        repair_s: DistSpec,
+    },
+    /// One scripted crash.
+    CrashAt {
+        /// The node.
+        node: String,
+        /// When it crashes \[s\].
+        at_s: f64,
+        /// How long until it is repaired \[s\].
+        repair_s: f64,
+    },
+    /// One scripted network partition between two groups of nodes.
+    Partition {
+        /// The two sides.
+        groups: GroupsSpec,
+        /// When it starts \[s\].
+        at_s: f64,
+        /// How long it lasts \[s\].
+        duration_s: f64,
+    },
+    /// Recurring random partitions between two groups.
+    RandomPartitions {
+        /// The two sides.
+        groups: GroupsSpec,
+        /// Time between the end of one partition and the start of the next \[s\].
+        gap_s: DistSpec,
+        /// Length of each partition \[s\].
+        duration_s: DistSpec,
+    },
+    /// Extra message loss and latency between two groups for a while.
+    LinkSpike {
+        /// The two sides.
+        groups: GroupsSpec,
+        /// Extra loss probability per transmission, in [0, 1).
+        #[serde(default)]
+        extra_loss: f64,
+        /// Extra latency per transmission \[ms\].
+        #[serde(default = "zero_dist")]
+        extra_latency_ms: DistSpec,
+        /// When it starts \[s\].
+        at_s: f64,
+        /// How long it lasts \[s\].
+        duration_s: f64,
+    },
+    /// An operator instance stops processing (its node keeps sending heartbeats).
+    Hang {
+        /// Operator name.
+        operator: String,
+        /// Instance index.
+        #[serde(default)]
+        instance: u32,
+        /// When it hangs \[s\].
+        at_s: f64,
+        /// How long until it resumes by itself \[s\].
+        duration_s: f64,
+    },
+    /// A node serves `factor` times slower for a while.
+    Straggler {
+        /// The node.
+        node: String,
+        /// Slow-down factor (> 1 is slower).
+        factor: f64,
+        /// When it starts \[s\].
+        at_s: f64,
+        /// How long it lasts \[s\].
+        duration_s: f64,
+    },
+    /// From `at_s` on, events with this key crash the instance that processes them.
+    Poison {
+        /// The poisonous key.
+        key: u64,
+        /// When the poison appears \[s\].
+        at_s: f64,
+    },
+    /// Scripted faults read from a CSV file (`time_s,kind,target,value`; kinds `crash`,
+    /// `repair`, `slow`, `unslow`; target a node name; value the slow-down factor).
+    Trace {
+        /// CSV path, relative to the scenario.
+        path: String,
+    },
+}
+
+/// The failure detector run by the coordinator.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum DetectorSpec {
+    /// Suspect a node `timeout_ms` after its last heartbeat.
+    Heartbeat {
+        /// Heartbeat period \[ms\].
+        interval_ms: f64,
+        /// Silence after which a node is suspected \[ms\].
+        timeout_ms: f64,
+    },
+    /// Phi-accrual (Hayashibara et al. 2004) over a sliding window of inter-arrival times.
+    PhiAccrual {
+        /// Heartbeat period \[ms\].
+        interval_ms: f64,
+        /// Suspicion threshold φ (8 ≈ 5.6 standard deviations).
+        #[serde(default = "default_phi")]
+        threshold: f64,
+        /// Inter-arrival times remembered.
+        #[serde(default = "default_phi_window")]
+        window: u32,
+        /// Floor on the standard deviation \[ms\].
+        #[serde(default = "default_min_std")]
+        min_std_ms: f64,
+        /// Acceptable extra pause \[ms\].
+        #[serde(default)]
+        pause_ms: f64,
+    },
+}
+
+/// Failure detection and recovery settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultToleranceSpec {
+    /// Node running the failure detector (and, later, the checkpoint coordinator). Required
+    /// with a detector; never given work by `Spread` placement.
+    #[serde(default)]
+    pub coordinator: Option<String>,
+    /// Failure detector; without one, a failed instance restarts only when its node is
+    /// repaired.
+    #[serde(default)]
+    pub detector: Option<DetectorSpec>,
+    /// Standby nodes that take over the instances of a suspected node. Not used by `Spread`.
+    #[serde(default)]
+    pub spares: Vec<String>,
+    /// Time to start a replacement instance \[ms\].
+    #[serde(default = "zero_dist")]
+    pub restart_ms: DistSpec,
+}
+
+impl Default for FaultToleranceSpec {
+    fn default() -> Self {
+        Self {
+            coordinator: None,
+            detector: None,
+            spares: Vec::new(),
+            restart_ms: zero_dist(),
         }
     }
 }
@@ -357,4 +546,16 @@ fn default_bucket() -> f64 {
 }
 fn default_confidence() -> f64 {
     0.95
+}
+fn zero_dist() -> DistSpec {
+    DistSpec::Const(0.0)
+}
+fn default_phi() -> f64 {
+    8.0
+}
+fn default_phi_window() -> u32 {
+    100
+}
+fn default_min_std() -> f64 {
+    10.0
 }

@@ -14,7 +14,7 @@ use crate::model::{
 };
 use crate::sim::{SimDuration, SimTime};
 
-/// Longest replication accepted [s] (about three years): keeps nanosecond clocks far from
+/// Longest replication accepted \[s\] (about three years): keeps nanosecond clocks far from
 /// overflow whatever the scenario.
 const MAX_DURATION_S: f64 = 1e8;
 /// Most nodes (the link matrix is n²).
@@ -30,8 +30,8 @@ const MAX_OPERATORS: usize = u16::MAX as usize;
 /// Most link overrides: with the default, every distinct link setting fits a `u16` class.
 const MAX_LINK_OVERRIDES: usize = u16::MAX as usize;
 
-const NS_PER_MS: f64 = 1e6;
-const NS_PER_S: f64 = 1e9;
+pub(super) const NS_PER_MS: f64 = 1e6;
+pub(super) const NS_PER_S: f64 = 1e9;
 
 /// Whether `name` uses only `[a-z0-9-]`, so it is safe in file names and unquoted CSV.
 fn is_label(name: &str) -> bool {
@@ -121,10 +121,28 @@ pub fn validate(mut file: ScenarioFile, base_dir: &Path) -> Result<Scenario, Pro
     );
 
     let cluster = build_cluster(&mut file.cluster, base_dir, &mut p);
-    let graph = build_graph(&mut file.operators, &cluster, base_dir, &mut p);
+    let reserved = cluster
+        .as_ref()
+        .map(|c| super::faults::reserved_nodes(&file.fault_tolerance, c))
+        .unwrap_or_default();
+    let graph = build_graph(&mut file.operators, &cluster, &reserved, base_dir, &mut p);
+    let (faults, fault_tolerance) = match &cluster {
+        Some(c) => (
+            super::faults::build_faults(
+                &mut file.faults,
+                c,
+                graph.as_ref(),
+                &reserved,
+                base_dir,
+                &mut p,
+            ),
+            super::faults::build_fault_tolerance(&mut file.fault_tolerance, c, base_dir, &mut p),
+        ),
+        None => (Default::default(), None),
+    };
 
-    match (cluster, graph) {
-        (Some(cluster), Some(graph)) if p.0.is_empty() => {
+    match (cluster, graph, fault_tolerance) {
+        (Some(cluster), Some(graph), Some(fault_tolerance)) if p.0.is_empty() => {
             let metrics = MetricsConfig {
                 warmup,
                 end,
@@ -138,6 +156,8 @@ pub fn validate(mut file: ScenarioFile, base_dir: &Path) -> Result<Scenario, Pro
                 metrics,
                 cluster,
                 graph,
+                faults,
+                fault_tolerance,
                 resolved: file,
             })
         }
@@ -148,7 +168,7 @@ pub fn validate(mut file: ScenarioFile, base_dir: &Path) -> Result<Scenario, Pro
 /// Checks a distribution and converts it to nanoseconds (`ns_per_unit` per unit of the
 /// field). Loads `EmpiricalFile`s and rewrites them in place as inline `Empirical` values,
 /// so the resolved scenario is self-contained.
-fn build_dist(
+pub(super) fn build_dist(
     spec: &mut DistSpec,
     ns_per_unit: f64,
     base_dir: &Path,
@@ -409,6 +429,7 @@ fn build_cluster(spec: &mut ClusterSpec, base_dir: &Path, p: &mut Problems) -> O
 fn build_graph(
     specs: &mut [OperatorSpec],
     cluster: &Option<Cluster>,
+    reserved: &[NodeId],
     base_dir: &Path,
     p: &mut Problems,
 ) -> Option<Graph> {
@@ -568,13 +589,24 @@ fn build_graph(
         let first_instance = InstanceId(instances.len() as u32);
         let node_of: Vec<Option<NodeId>> = match (&spec.placement, cluster) {
             (_, None) => vec![None; parallelism as usize],
-            (PlacementSpec::Spread, Some(c)) => (0..parallelism)
-                .map(|_| {
-                    let n = NodeId((spread_next % c.nodes.len()) as u32);
-                    spread_next += 1;
-                    Some(n)
-                })
-                .collect(),
+            (PlacementSpec::Spread, Some(c)) => {
+                // Round robin over the nodes that are neither coordinator nor spare (over all
+                // nodes if that leaves none).
+                let mut eligible: Vec<NodeId> = (0..c.nodes.len() as u32)
+                    .map(NodeId)
+                    .filter(|n| !reserved.contains(n))
+                    .collect();
+                if eligible.is_empty() {
+                    eligible = (0..c.nodes.len() as u32).map(NodeId).collect();
+                }
+                (0..parallelism)
+                    .map(|_| {
+                        let n = eligible[spread_next % eligible.len()];
+                        spread_next += 1;
+                        Some(n)
+                    })
+                    .collect()
+            }
             (PlacementSpec::Nodes(list), Some(c)) => {
                 p.require(
                     list.len() == parallelism as usize,

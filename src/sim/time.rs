@@ -42,7 +42,7 @@ impl SimTime {
 
     /// Seconds since the start.
     pub fn as_secs_f64(self) -> f64 {
-        self.0 as f64 * 1e-9
+        self.0 as f64 / 1e9
     }
 
     /// `self + d`, or [`SimTime::NEVER`] if that would overflow: for times computed from
@@ -103,14 +103,19 @@ impl SimDuration {
         self.0
     }
 
+    /// `self + d`, saturating at the longest representable span.
+    pub fn saturating_add_duration(self, d: SimDuration) -> SimDuration {
+        SimDuration(self.0.saturating_add(d.0))
+    }
+
     /// Seconds in the span.
     pub fn as_secs_f64(self) -> f64 {
-        self.0 as f64 * 1e-9
+        self.0 as f64 / 1e9
     }
 
     /// Milliseconds in the span.
     pub fn as_millis_f64(self) -> f64 {
-        self.0 as f64 * 1e-6
+        self.0 as f64 / 1e6
     }
 }
 

@@ -34,7 +34,24 @@ pub struct Channels {
     index: Vec<u32>,
     links: Vec<LinkState>,
     rngs: Vec<SimRng>,
+    /// Separate streams for control datagrams (heartbeats), so that adding a failure
+    /// detector never shifts the data path's draws.
+    control_rngs: Vec<SimRng>,
 }
+
+/// Temporary faults on a link at the moment a message is sent.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LinkCondition {
+    /// A partition cuts the link until this time.
+    pub blocked_until: Option<SimTime>,
+    /// Extra loss probability per transmission (a loss spike).
+    pub extra_loss: f64,
+    /// Extra latency per transmission (a delay spike).
+    pub extra_latency: SimDuration,
+}
+
+/// Control streams are numbered after the data streams of every possible node.
+const CONTROL_STREAM_OFFSET: u32 = 1 << 20;
 
 /// Identifies a link that has carried traffic; what a delivery event carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,7 +74,43 @@ impl Channels {
                     ))
                 })
                 .collect(),
+            control_rngs: (0..nodes)
+                .map(|n| {
+                    SimRng::seed_from_u64(derive_seed(
+                        master_seed,
+                        replication,
+                        Stream::Network,
+                        CONTROL_STREAM_OFFSET + n as u32,
+                    ))
+                })
+                .collect(),
         }
+    }
+
+    /// Arrival time of a heartbeat datagram sent now from `from` to `to`, or `None` if it is
+    /// lost (dropped with the link's loss probability, or cut by a partition). Datagrams are
+    /// tiny: no serialisation delay, no FIFO ordering.
+    pub fn send_datagram(
+        &mut self,
+        network: &Network,
+        from: NodeId,
+        to: NodeId,
+        now: SimTime,
+        condition: &LinkCondition,
+    ) -> Option<SimTime> {
+        if condition.blocked_until.is_some_and(|t| t > now) {
+            return None;
+        }
+        let link = network.link(from, to);
+        let rng = &mut self.control_rngs[from.index()];
+        let survive = (1.0 - link.loss) * (1.0 - condition.extra_loss);
+        if crate::model::unit_draw(rng) >= survive {
+            return None;
+        }
+        Some(
+            now.saturating_add(link.latency.sample(rng))
+                .saturating_add(condition.extra_latency),
+        )
     }
 
     fn link_state(&mut self, from: NodeId, to: NodeId) -> (LinkId, &mut LinkState) {
@@ -74,42 +127,52 @@ impl Channels {
         (LinkId(id), &mut self.links[id as usize])
     }
 
-    /// Puts a reliable message of `event` from `from` to instance `to` on `to_node` on the
+    /// Puts a reliable message of `event` from node `from` to instance `to` on `to_node` on the
     /// wire at `now`. Returns the link, the arrival time (at which the kernel must call
     /// [`Channels::receive`] for that link) and the number of transmissions it took.
     #[inline]
     pub fn send_reliable(
         &mut self,
         network: &Network,
-        from: NodeId,
-        to_node: NodeId,
+        (from, to_node): (NodeId, NodeId),
         to: InstanceId,
         event: DataEvent,
         now: SimTime,
+        condition: &LinkCondition,
     ) -> (LinkId, SimTime, u32) {
         let link = network.link(from, to_node);
+        let rto = link.retransmit_timeout.as_nanos().max(1);
+        // A partition: every transmission is lost until it heals; the sender retries every
+        // retransmission timeout, so the first transmission that can succeed leaves at the
+        // first retry after the heal.
+        let (first_try, cut_attempts) = match condition.blocked_until {
+            Some(heal) if heal > now => {
+                let k = (heal - now).as_nanos().div_ceil(rto);
+                let at = now.saturating_add(SimDuration::from_nanos(k.saturating_mul(rto)));
+                (at, k.min(u64::from(u32::MAX / 2)) as u32)
+            }
+            _ => (now, 0),
+        };
         // Transmissions lost before the first success are geometric, P(k) = p^k·(1 − p):
         // drawn by inversion in O(1), so a loss close to 1 cannot stall the run.
         let rng = &mut self.rngs[from.index()];
-        let lost = if link.loss > 0.0 {
+        let loss = 1.0 - (1.0 - link.loss) * (1.0 - condition.extra_loss);
+        let lost = if loss > 0.0 {
             let u = 1.0 - crate::model::unit_draw(rng); // in (0, 1]
-            (u.ln() / link.loss.ln())
-                .floor()
-                .min(f64::from(u32::MAX - 1)) as u32
+            (u.ln() / loss.ln()).floor().min(f64::from(u32::MAX / 2)) as u32
         } else {
             0
         };
-        let latency = link.latency.sample(rng);
-        let retry_delay = SimDuration::from_nanos(
-            link.retransmit_timeout
-                .as_nanos()
-                .saturating_mul(u64::from(lost)),
-        );
+        let latency = link
+            .latency
+            .sample(rng)
+            .saturating_add_duration(condition.extra_latency);
+        let retry_delay = SimDuration::from_nanos(rto.saturating_mul(u64::from(lost)));
         let serialisation = link.serialisation(event.bytes);
         let (id, state) = self.link_state(from, to_node);
         // Saturating arithmetic: an overloaded link's backlog grows without bound, and a
         // message that would arrive after the end of time simply never arrives.
-        let start = now.max(state.free_at);
+        let start = first_try.max(state.free_at);
         state.free_at = start.saturating_add(serialisation);
         let arrival = state
             .free_at
@@ -118,7 +181,7 @@ impl Channels {
             .max(state.last_arrival);
         state.last_arrival = arrival;
         state.in_transit.push_back((to, event));
-        (id, arrival, lost + 1)
+        (id, arrival, cut_attempts + lost + 1)
     }
 
     /// Takes the oldest message off `link`: the one whose arrival is being handled.
@@ -153,11 +216,11 @@ mod tests {
     fn send(ch: &mut Channels, net: &Network, bytes: u32, now: SimTime) -> (SimTime, u32) {
         let (link, at, attempts) = ch.send_reliable(
             net,
-            NodeId(0),
-            NodeId(1),
+            (NodeId(0), NodeId(1)),
             InstanceId(0),
             DataEvent { bytes, ..ev() },
             now,
+            &LinkCondition::default(),
         );
         ch.receive(link);
         (at, attempts)
@@ -200,6 +263,38 @@ mod tests {
             assert!(t >= last);
             last = t;
         }
+    }
+
+    /// A message sent during a partition leaves at the first retransmission after the heal:
+    /// sent at 0 with a 10 ms timeout, heal at 25 ms → first transmission that can succeed at
+    /// 30 ms, + 1 ms latency; four transmissions (cut at 0, 10 and 20 ms, then one that
+    /// succeeds).
+    #[test]
+    fn partition_delays_a_reliable_message_to_the_first_retry_after_the_heal() {
+        let net = network(
+            0.0,
+            DurationDist::Const(SimDuration::from_millis(1)),
+            f64::INFINITY,
+        );
+        let mut ch = Channels::new(2, 4, 0);
+        let cut = LinkCondition {
+            blocked_until: Some(SimTime::from_nanos(25_000_000)),
+            ..Default::default()
+        };
+        let (link, at, attempts) = ch.send_reliable(
+            &net,
+            (NodeId(0), NodeId(1)),
+            InstanceId(0),
+            ev(),
+            SimTime::ZERO,
+            &cut,
+        );
+        ch.receive(link);
+        assert_eq!((at, attempts), (SimTime::from_nanos(31_000_000), 4));
+        assert_eq!(
+            ch.send_datagram(&net, NodeId(0), NodeId(1), SimTime::ZERO, &cut),
+            None
+        );
     }
 
     /// With loss p per transmission and unlimited retries, attempts are geometric with mean

@@ -1,7 +1,7 @@
 //! Every cause of change in a replication, one variant each.
 
 use super::channel::LinkId;
-use crate::model::InstanceId;
+use crate::model::{InstanceId, NodeId};
 
 /// A kernel event of the dataflow world. Kept small (12 bytes) and `Copy`: the queue moves
 /// millions of them and none may allocate.
@@ -32,6 +32,36 @@ pub enum Event {
     WindowFire {
         /// The window instance.
         instance: InstanceId,
+    },
+    /// The fault at this index of the replication's fault plan happens.
+    Fault {
+        /// Index into the plan.
+        index: u32,
+    },
+    /// A node's heartbeat timer fires: it sends a heartbeat to the coordinator.
+    HeartbeatTick {
+        /// The sending node.
+        node: NodeId,
+    },
+    /// A heartbeat datagram reaches the coordinator.
+    HeartbeatArrive {
+        /// The node that sent it.
+        from: NodeId,
+    },
+    /// A suspicion deadline armed after a heartbeat expires; stale if a later heartbeat
+    /// re-armed it (its generation moved on).
+    SuspectTimeout {
+        /// The watched node.
+        node: NodeId,
+        /// The detector's generation for that node when the timer was armed (low 32 bits).
+        generation: u32,
+    },
+    /// A replacement instance finished starting.
+    RestartDone {
+        /// The instance.
+        instance: InstanceId,
+        /// Its epoch when the restart began; stale if it crashed again meanwhile.
+        epoch: u32,
     },
 }
 

@@ -63,7 +63,7 @@ impl PhiAccrualDetector {
         }
     }
 
-    /// The silence after which a node with this history is suspected [ns].
+    /// The silence after which a node with this history is suspected \[ns\].
     fn silence_limit_ns(&self, w: &Window) -> f64 {
         let (mean, std) = if w.filled == 0 {
             (self.bootstrap_mean_ns, self.bootstrap_mean_ns / 4.0)

@@ -1,0 +1,531 @@
+//! Validation of fault models and fault-tolerance settings, and their conversion into the
+//! runtime [`FaultSetup`] and [`FaultTolerance`].
+
+use std::path::Path;
+
+use super::error::Problems;
+use super::schema::*;
+use super::validate::{NS_PER_MS, NS_PER_S, build_dist};
+use crate::fault::{FaultEvent, FaultModelConfig, FaultSetup, LinkSpike, NetworkPartition};
+use crate::ft::{DetectorConfig, FaultTolerance};
+use crate::model::{Cluster, DurationDist, Graph, NodeId};
+use crate::sim::{SimDuration, SimTime};
+
+/// Most fault models in one scenario.
+const MAX_FAULT_MODELS: usize = 10_000;
+/// Shortest mean time to failure or between episodes \[s\]: keeps fault plans to a sane size.
+const MIN_MEAN_GAP_S: f64 = 1e-3;
+
+/// Nodes that `Spread` placement and the `Workers` selector leave out: the coordinator and
+/// the spares. Unknown names are ignored here and reported by [`build_fault_tolerance`].
+pub(super) fn reserved_nodes(spec: &FaultToleranceSpec, cluster: &Cluster) -> Vec<NodeId> {
+    spec.coordinator
+        .iter()
+        .chain(&spec.spares)
+        .filter_map(|name| cluster.node_named(name))
+        .collect()
+}
+
+fn node(cluster: &Cluster, name: &str, path: String, p: &mut Problems) -> Option<NodeId> {
+    let n = cluster.node_named(name);
+    p.require(n.is_some(), path, format!("no node named {name:?}"));
+    n
+}
+
+fn nodes(cluster: &Cluster, names: &[String], path: &str, p: &mut Problems) -> Option<Vec<NodeId>> {
+    p.require(!names.is_empty(), path, "list at least one node");
+    let found: Vec<Option<NodeId>> = names
+        .iter()
+        .enumerate()
+        .map(|(k, name)| node(cluster, name, format!("{path}[{k}]"), p))
+        .collect();
+    found
+        .into_iter()
+        .collect::<Option<Vec<_>>>()
+        .filter(|v| !v.is_empty())
+}
+
+/// Checks a time window `[at_s, at_s + duration_s)` against the replication length.
+fn check_window(at_s: f64, duration_s: Option<f64>, path: &str, p: &mut Problems) {
+    p.require(
+        at_s.is_finite() && (0.0..=1e8).contains(&at_s),
+        format!("{path}.at_s"),
+        format!("is {at_s}; must be a time in seconds, 0 or later"),
+    );
+    if let Some(d) = duration_s {
+        p.require(
+            d.is_finite() && d > 0.0 && d <= 1e8,
+            format!("{path}.duration_s"),
+            format!("is {d}; must be positive"),
+        );
+    }
+}
+
+/// A distribution of gaps between faults, with a positive mean.
+fn gap_dist(
+    spec: &mut DistSpec,
+    base_dir: &Path,
+    path: String,
+    p: &mut Problems,
+) -> Option<DurationDist> {
+    let d = build_dist(spec, NS_PER_S, base_dir, &path, p)?;
+    let ok = d.mean_ns() >= MIN_MEAN_GAP_S * NS_PER_S;
+    p.require(
+        ok,
+        path,
+        format!("needs a mean of at least {MIN_MEAN_GAP_S} s"),
+    );
+    ok.then_some(d)
+}
+
+fn groups(
+    cluster: &Cluster,
+    g: &GroupsSpec,
+    path: &str,
+    p: &mut Problems,
+) -> Option<(Vec<NodeId>, Vec<NodeId>)> {
+    let a = nodes(cluster, &g.a, &format!("{path}.groups.a"), p);
+    let b = nodes(cluster, &g.b, &format!("{path}.groups.b"), p);
+    let (a, b) = (a?, b?);
+    let overlap = a.iter().any(|n| b.contains(n));
+    p.require(
+        !overlap,
+        format!("{path}.groups"),
+        "a node cannot be on both sides",
+    );
+    (!overlap).then_some((a, b))
+}
+
+/// Validates `specs` and builds the runtime fault setup.
+pub(super) fn build_faults(
+    specs: &mut [FaultSpec],
+    cluster: &Cluster,
+    graph: Option<&Graph>,
+    reserved: &[NodeId],
+    base_dir: &Path,
+    p: &mut Problems,
+) -> FaultSetup {
+    let mut setup = FaultSetup::default();
+    if specs.len() > MAX_FAULT_MODELS {
+        p.push("faults", format!("at most {MAX_FAULT_MODELS} fault models"));
+        return setup;
+    }
+    let at = SimTime::from_secs_f64;
+    for (i, spec) in specs.iter_mut().enumerate() {
+        let path = format!("faults[{i}]");
+        let model = match spec {
+            FaultSpec::Crash {
+                nodes: selector,
+                ttf_s,
+                repair_s,
+            } => {
+                let covered = match selector {
+                    NodeSelectorSpec::Workers => Some(
+                        (0..cluster.nodes.len() as u32)
+                            .map(NodeId)
+                            .filter(|n| !reserved.contains(n))
+                            .collect::<Vec<_>>(),
+                    ),
+                    NodeSelectorSpec::Nodes(names) => {
+                        nodes(cluster, names, &format!("{path}.nodes"), p)
+                    }
+                };
+                let ttf = gap_dist(ttf_s, base_dir, format!("{path}.ttf_s"), p);
+                let repair =
+                    build_dist(repair_s, NS_PER_S, base_dir, &format!("{path}.repair_s"), p);
+                match (covered, ttf, repair) {
+                    (Some(nodes), Some(ttf), Some(repair)) if !nodes.is_empty() => {
+                        Some(FaultModelConfig::Crash { nodes, ttf, repair })
+                    }
+                    (Some(_), Some(_), Some(_)) => {
+                        p.push(
+                            format!("{path}.nodes"),
+                            "covers no node (every node is the coordinator or a spare)",
+                        );
+                        None
+                    }
+                    _ => None,
+                }
+            }
+            FaultSpec::GroupCrash {
+                nodes: names,
+                ttf_s,
+                repair_s,
+            } => {
+                let group = nodes(cluster, names, &format!("{path}.nodes"), p);
+                let ttf = gap_dist(ttf_s, base_dir, format!("{path}.ttf_s"), p);
+                let repair =
+                    build_dist(repair_s, NS_PER_S, base_dir, &format!("{path}.repair_s"), p);
+                match (group, ttf, repair) {
+                    (Some(nodes), Some(ttf), Some(repair)) => {
+                        Some(FaultModelConfig::GroupCrash { nodes, ttf, repair })
+                    }
+                    _ => None,
+                }
+            }
+            FaultSpec::CrashAt {
+                node: name,
+                at_s,
+                repair_s,
+            } => {
+                let n = node(cluster, name, format!("{path}.node"), p);
+                check_window(*at_s, None, &path, p);
+                p.require(
+                    repair_s.is_finite() && *repair_s >= 0.0 && *repair_s <= 1e8,
+                    format!("{path}.repair_s"),
+                    format!("is {repair_s}; must be zero or positive"),
+                );
+                n.map(|node| {
+                    let crash = at(*at_s);
+                    FaultModelConfig::Scripted(vec![
+                        (crash, FaultEvent::NodeCrash { node }),
+                        (
+                            crash + SimDuration::from_secs_f64(*repair_s),
+                            FaultEvent::NodeRepair { node },
+                        ),
+                    ])
+                })
+            }
+            FaultSpec::Partition {
+                groups: g,
+                at_s,
+                duration_s,
+            } => {
+                check_window(*at_s, Some(*duration_s), &path, p);
+                groups(cluster, g, &path, p).map(|(a, b)| {
+                    let partition = setup.partitions.len() as u16;
+                    setup.partitions.push(NetworkPartition { a, b });
+                    let start = at(*at_s);
+                    FaultModelConfig::Scripted(vec![
+                        (start, FaultEvent::PartitionStart { partition }),
+                        (
+                            start + SimDuration::from_secs_f64(*duration_s),
+                            FaultEvent::PartitionEnd { partition },
+                        ),
+                    ])
+                })
+            }
+            FaultSpec::RandomPartitions {
+                groups: g,
+                gap_s,
+                duration_s,
+            } => {
+                let sides = groups(cluster, g, &path, p);
+                let gap = gap_dist(gap_s, base_dir, format!("{path}.gap_s"), p);
+                let duration = build_dist(
+                    duration_s,
+                    NS_PER_S,
+                    base_dir,
+                    &format!("{path}.duration_s"),
+                    p,
+                );
+                match (sides, gap, duration) {
+                    (Some((a, b)), Some(gap), Some(duration)) => {
+                        let partition = setup.partitions.len() as u16;
+                        setup.partitions.push(NetworkPartition { a, b });
+                        Some(FaultModelConfig::Recurring {
+                            start: FaultEvent::PartitionStart { partition },
+                            end: FaultEvent::PartitionEnd { partition },
+                            gap,
+                            duration,
+                        })
+                    }
+                    _ => None,
+                }
+            }
+            FaultSpec::LinkSpike {
+                groups: g,
+                extra_loss,
+                extra_latency_ms,
+                at_s,
+                duration_s,
+            } => {
+                check_window(*at_s, Some(*duration_s), &path, p);
+                p.require(
+                    extra_loss.is_finite() && (0.0..1.0).contains(extra_loss),
+                    format!("{path}.extra_loss"),
+                    format!("is {extra_loss}; must be a probability in [0, 1)"),
+                );
+                let latency = build_dist(
+                    extra_latency_ms,
+                    NS_PER_MS,
+                    base_dir,
+                    &format!("{path}.extra_latency_ms"),
+                    p,
+                );
+                match (groups(cluster, g, &path, p), latency) {
+                    (Some((a, b)), Some(extra_latency)) => {
+                        let spike = setup.spikes.len() as u16;
+                        setup.spikes.push(LinkSpike {
+                            a,
+                            b,
+                            extra_loss: *extra_loss,
+                            extra_latency,
+                        });
+                        let start = at(*at_s);
+                        Some(FaultModelConfig::Scripted(vec![
+                            (start, FaultEvent::SpikeStart { spike }),
+                            (
+                                start + SimDuration::from_secs_f64(*duration_s),
+                                FaultEvent::SpikeEnd { spike },
+                            ),
+                        ]))
+                    }
+                    _ => None,
+                }
+            }
+            FaultSpec::Hang {
+                operator,
+                instance,
+                at_s,
+                duration_s,
+            } => {
+                check_window(*at_s, Some(*duration_s), &path, p);
+                let target = graph.and_then(|g| {
+                    let op = g.operator_named(operator);
+                    p.require(
+                        op.is_some(),
+                        format!("{path}.operator"),
+                        format!("no operator named {operator:?}"),
+                    );
+                    let op = g.operator(op?);
+                    let ok = *instance < op.parallelism;
+                    p.require(
+                        ok,
+                        format!("{path}.instance"),
+                        format!("{operator:?} has {} instances", op.parallelism),
+                    );
+                    ok.then(|| op.instance(*instance))
+                });
+                target.map(|instance| {
+                    let start = at(*at_s);
+                    FaultModelConfig::Scripted(vec![
+                        (start, FaultEvent::HangStart { instance }),
+                        (
+                            start + SimDuration::from_secs_f64(*duration_s),
+                            FaultEvent::HangEnd { instance },
+                        ),
+                    ])
+                })
+            }
+            FaultSpec::Straggler {
+                node: name,
+                factor,
+                at_s,
+                duration_s,
+            } => {
+                check_window(*at_s, Some(*duration_s), &path, p);
+                let ok = factor.is_finite() && *factor >= 1.0 && *factor <= 1e6;
+                p.require(
+                    ok,
+                    format!("{path}.factor"),
+                    format!("is {factor}; must be in [1, 1e6] (times slower)"),
+                );
+                node(cluster, name, format!("{path}.node"), p)
+                    .filter(|_| ok)
+                    .map(|node| {
+                        let start = at(*at_s);
+                        FaultModelConfig::Scripted(vec![
+                            (
+                                start,
+                                FaultEvent::SlowStart {
+                                    node,
+                                    factor: *factor,
+                                },
+                            ),
+                            (
+                                start + SimDuration::from_secs_f64(*duration_s),
+                                FaultEvent::SlowEnd { node },
+                            ),
+                        ])
+                    })
+            }
+            FaultSpec::Poison { key, at_s } => {
+                check_window(*at_s, None, &path, p);
+                Some(FaultModelConfig::Scripted(vec![(
+                    at(*at_s),
+                    FaultEvent::PoisonKey { key: *key },
+                )]))
+            }
+            FaultSpec::Trace { path: file } => match read_trace(&base_dir.join(&*file), cluster) {
+                Ok(events) => Some(FaultModelConfig::Scripted(events)),
+                Err(message) => {
+                    p.push(
+                        format!("{path}.path"),
+                        format!("cannot use {file:?}: {message}"),
+                    );
+                    None
+                }
+            },
+        };
+        if let Some(m) = model {
+            setup.models.push(m);
+        }
+    }
+    setup
+}
+
+/// Reads a fault trace: `time_s,kind,target[,value]` lines, kinds `crash`, `repair`, `slow`
+/// (value = factor) and `unslow`; a header line and `#` comments are skipped.
+fn read_trace(path: &Path, cluster: &Cluster) -> Result<Vec<(SimTime, FaultEvent)>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{} ({e})", path.display()))?;
+    let mut events = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        let Ok(t) = fields[0].parse::<f64>() else {
+            if n == 0 {
+                continue; // header
+            }
+            return Err(format!(
+                "line {}: {:?} is not a time in seconds",
+                n + 1,
+                fields[0]
+            ));
+        };
+        if !(t.is_finite() && (0.0..=1e8).contains(&t)) {
+            return Err(format!("line {}: time {t} out of range", n + 1));
+        }
+        let target = fields.get(2).copied().unwrap_or("");
+        let node = cluster
+            .node_named(target)
+            .ok_or_else(|| format!("line {}: no node named {target:?}", n + 1))?;
+        let event = match fields.get(1).copied().unwrap_or("") {
+            "crash" => FaultEvent::NodeCrash { node },
+            "repair" => FaultEvent::NodeRepair { node },
+            "slow" => {
+                let factor = fields
+                    .get(3)
+                    .and_then(|v| v.parse::<f64>().ok())
+                    .filter(|f| f.is_finite() && (1.0..=1e6).contains(f))
+                    .ok_or_else(|| format!("line {}: slow needs a factor in [1, 1e6]", n + 1))?;
+                FaultEvent::SlowStart { node, factor }
+            }
+            "unslow" => FaultEvent::SlowEnd { node },
+            other => {
+                return Err(format!(
+                    "line {}: unknown kind {other:?} (crash, repair, slow, unslow)",
+                    n + 1
+                ));
+            }
+        };
+        events.push((SimTime::from_secs_f64(t), event));
+    }
+    Ok(events)
+}
+
+/// Validates the fault-tolerance settings.
+pub(super) fn build_fault_tolerance(
+    spec: &mut FaultToleranceSpec,
+    cluster: &Cluster,
+    base_dir: &Path,
+    p: &mut Problems,
+) -> Option<FaultTolerance> {
+    let path = "fault_tolerance";
+    let coordinator = spec
+        .coordinator
+        .as_ref()
+        .and_then(|name| node(cluster, name, format!("{path}.coordinator"), p));
+    let spares: Vec<NodeId> = spec
+        .spares
+        .iter()
+        .enumerate()
+        .filter_map(|(k, name)| node(cluster, name, format!("{path}.spares[{k}]"), p))
+        .collect();
+    if let Some(c) = coordinator {
+        p.require(
+            !spares.contains(&c),
+            format!("{path}.spares"),
+            "the coordinator cannot be a spare",
+        );
+    }
+    let restart = build_dist(
+        &mut spec.restart_ms,
+        NS_PER_MS,
+        base_dir,
+        &format!("{path}.restart_ms"),
+        p,
+    );
+    let detector = match &spec.detector {
+        None => None,
+        Some(d) => {
+            p.require(
+                coordinator.is_some() || spec.coordinator.is_some(),
+                format!("{path}.coordinator"),
+                "a detector runs on a coordinator node; name one",
+            );
+            let dpath = format!("{path}.detector");
+            let positive = |v: f64| v.is_finite() && v > 0.0 && v <= 1e9;
+            match *d {
+                DetectorSpec::Heartbeat {
+                    interval_ms,
+                    timeout_ms,
+                } => {
+                    p.require(
+                        positive(interval_ms),
+                        format!("{dpath}.interval_ms"),
+                        format!("is {interval_ms}; must be positive"),
+                    );
+                    p.require(
+                        positive(timeout_ms) && timeout_ms > interval_ms,
+                        format!("{dpath}.timeout_ms"),
+                        format!("is {timeout_ms}; must exceed interval_ms ({interval_ms}), or every node is suspected between heartbeats"),
+                    );
+                    Some(DetectorConfig::Heartbeat {
+                        interval: SimDuration::from_millis_f64(interval_ms),
+                        timeout: SimDuration::from_millis_f64(timeout_ms),
+                    })
+                }
+                DetectorSpec::PhiAccrual {
+                    interval_ms,
+                    threshold,
+                    window,
+                    min_std_ms,
+                    pause_ms,
+                } => {
+                    p.require(
+                        positive(interval_ms),
+                        format!("{dpath}.interval_ms"),
+                        format!("is {interval_ms}; must be positive"),
+                    );
+                    p.require(
+                        threshold.is_finite() && (0.1..=30.0).contains(&threshold),
+                        format!("{dpath}.threshold"),
+                        format!("is {threshold}; must be in [0.1, 30]"),
+                    );
+                    p.require(
+                        (1..=100_000).contains(&window),
+                        format!("{dpath}.window"),
+                        "must be in [1, 100000]",
+                    );
+                    p.require(
+                        positive(min_std_ms),
+                        format!("{dpath}.min_std_ms"),
+                        format!("is {min_std_ms}; must be positive"),
+                    );
+                    p.require(
+                        pause_ms.is_finite() && (0.0..=1e9).contains(&pause_ms),
+                        format!("{dpath}.pause_ms"),
+                        format!("is {pause_ms}; must be zero or positive"),
+                    );
+                    Some(DetectorConfig::PhiAccrual {
+                        interval: SimDuration::from_millis_f64(interval_ms),
+                        threshold,
+                        window: window as usize,
+                        min_std: SimDuration::from_millis_f64(min_std_ms),
+                        pause: SimDuration::from_millis_f64(pause_ms),
+                    })
+                }
+            }
+        }
+    };
+    Some(FaultTolerance {
+        coordinator,
+        detector,
+        spares,
+        restart: restart?,
+    })
+}

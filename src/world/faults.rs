@@ -1,0 +1,222 @@
+//! Applying faults to the world, and restarting what they broke.
+//!
+//! A node crash stops the node's cores and every instance placed on it: queued and
+//! in-service events are lost (counted as dropped), keyed and window state is lost, and
+//! timers armed by those instances become stale (their epoch moves on). A repair restarts the
+//! instances still placed there after the restart delay. A poison event crashes only its
+//! instance, which its local supervisor restarts (the node keeps heartbeating, so the failure
+//! detector never sees it). Partitions and spikes change link conditions; hangs stop an
+//! instance from serving; stragglers slow a node down.
+
+use super::{Event, LinkCondition, Status, World};
+use crate::fault::FaultEvent;
+use crate::metrics::EpisodeKind;
+use crate::model::{InstanceId, NodeId};
+use crate::sim::{Ctx, SimTime};
+
+impl World<'_> {
+    pub(super) fn on_fault(&mut self, index: u32, cx: &mut Ctx<'_, Event>) {
+        let (_, fault) = self.plan.events[index as usize];
+        // One pending fault at a time keeps the event queue small.
+        if let Some(&(at, _)) = self.plan.events.get(index as usize + 1) {
+            cx.schedule_at(at, Event::Fault { index: index + 1 });
+        }
+        let now = cx.now();
+        match fault {
+            FaultEvent::NodeCrash { node } => self.crash_node(node, now),
+            FaultEvent::NodeRepair { node } => self.repair_node(node, cx),
+            FaultEvent::PartitionStart { partition } => {
+                // The plan knows when this episode heals: reliable channels deliver then.
+                let heal = self.plan.events[index as usize..]
+                    .iter()
+                    .find(|(_, e)| *e == FaultEvent::PartitionEnd { partition })
+                    .map_or(SimTime::NEVER, |&(at, _)| at);
+                self.partition_heals[usize::from(partition)] = Some(heal);
+                self.network_degraded = true;
+            }
+            FaultEvent::PartitionEnd { partition } => {
+                self.partition_heals[usize::from(partition)] = None;
+                self.refresh_degraded();
+            }
+            FaultEvent::SpikeStart { spike } => {
+                self.spike_active[usize::from(spike)] = true;
+                self.network_degraded = true;
+            }
+            FaultEvent::SpikeEnd { spike } => {
+                self.spike_active[usize::from(spike)] = false;
+                self.refresh_degraded();
+            }
+            FaultEvent::HangStart { instance } => self.hang(instance, now),
+            FaultEvent::HangEnd { instance } => self.unhang(instance, cx),
+            FaultEvent::SlowStart { node, factor } => self.nodes[node.index()].slowdown = factor,
+            FaultEvent::SlowEnd { node } => self.nodes[node.index()].slowdown = 1.0,
+            FaultEvent::PoisonKey { key } => {
+                if !self.poison.contains(&key) {
+                    self.poison.push(key);
+                }
+            }
+        }
+    }
+
+    fn refresh_degraded(&mut self) {
+        self.network_degraded = self.partition_heals.iter().any(Option::is_some)
+            || self.spike_active.iter().any(|&a| a);
+    }
+
+    /// Partitions and spikes affecting the link from `a` to `b` now.
+    #[inline]
+    pub(super) fn link_condition(&mut self, a: NodeId, b: NodeId) -> LinkCondition {
+        if !self.network_degraded {
+            return LinkCondition::default();
+        }
+        let mut condition = LinkCondition::default();
+        for (k, heal) in self.partition_heals.iter().enumerate() {
+            if let Some(heal) = heal
+                && self.plan.partitions[k].separates(a, b)
+            {
+                condition.blocked_until =
+                    Some(condition.blocked_until.map_or(*heal, |t| t.max(*heal)));
+            }
+        }
+        for (k, spike) in self.plan.spikes.iter().enumerate() {
+            if self.spike_active[k] && spike.affects(a, b) {
+                condition.extra_loss =
+                    1.0 - (1.0 - condition.extra_loss) * (1.0 - spike.extra_loss);
+                let extra = spike.extra_latency.sample(&mut self.strategy_rng);
+                condition.extra_latency = condition.extra_latency.saturating_add_duration(extra);
+            }
+        }
+        condition
+    }
+
+    /// Instances currently placed on `node`.
+    pub(super) fn instances_on(&self, node: NodeId) -> Vec<usize> {
+        (0..self.instances.len())
+            .filter(|&i| self.instances[i].node == node)
+            .collect()
+    }
+
+    fn crash_node(&mut self, node: NodeId, now: SimTime) {
+        let n = &mut self.nodes[node.index()];
+        if !n.up {
+            return;
+        }
+        n.up = false;
+        n.free_cores = 0;
+        n.ready.clear();
+        let affected = self.instances_on(node);
+        for &i in &affected {
+            self.crash_instance(InstanceId(i as u32), now);
+        }
+        self.recorder
+            .open_episode(EpisodeKind::NodeCrash, node.0, now, &affected);
+    }
+
+    /// Destroys an instance's volatile state: queue, in-service events, keyed and window
+    /// state. Returns its cores to its node if the node still runs.
+    pub(super) fn crash_instance(&mut self, i: InstanceId, now: SimTime) {
+        let state = &mut self.instances[i.index()];
+        let lost = state.queue.len() as u64 + u64::from(state.busy);
+        let freed = state.busy;
+        state.queue.clear();
+        state.slots.iter_mut().for_each(|s| *s = None);
+        state.busy = 0;
+        state.epoch += 1;
+        state.hung = false;
+        state.window.drain().for_each(drop);
+        state.keys = Default::default();
+        state.status = Status::Down;
+        let was_ready = std::mem::replace(&mut state.in_ready, false);
+        let node = &mut self.nodes[state.node.index()];
+        if node.up {
+            node.free_cores += freed;
+            if was_ready {
+                node.ready.retain(|&x| x != i);
+            }
+        }
+        self.recorder.lost_at_instance(i.index(), now, lost);
+        self.recorder.instance_down(i.index(), now);
+    }
+
+    /// A poison event crashed instance `i`: its supervisor restarts it in place.
+    pub(super) fn crash_instance_locally(&mut self, i: InstanceId, cx: &mut Ctx<'_, Event>) {
+        let now = cx.now();
+        self.crash_instance(i, now);
+        self.recorder
+            .open_episode(EpisodeKind::InstanceCrash, i.0, now, &[i.index()]);
+        self.restart(i, cx);
+    }
+
+    fn repair_node(&mut self, node: NodeId, cx: &mut Ctx<'_, Event>) {
+        let n = &mut self.nodes[node.index()];
+        if n.up {
+            return;
+        }
+        n.up = true;
+        n.free_cores = n.cores;
+        for i in self.instances_on(node) {
+            if self.instances[i].status == Status::Down {
+                self.restart(InstanceId(i as u32), cx);
+            }
+        }
+        self.resume_heartbeats(node, cx);
+    }
+
+    /// Starts a replacement for instance `i` on its (current) node.
+    pub(super) fn restart(&mut self, i: InstanceId, cx: &mut Ctx<'_, Event>) {
+        let delay = self
+            .scenario
+            .fault_tolerance
+            .restart
+            .sample(&mut self.strategy_rng);
+        let state = &mut self.instances[i.index()];
+        state.status = Status::Restarting;
+        cx.schedule_in(
+            delay,
+            Event::RestartDone {
+                instance: i,
+                epoch: state.epoch,
+            },
+        );
+    }
+
+    pub(super) fn on_restart_done(&mut self, i: InstanceId, epoch: u32, cx: &mut Ctx<'_, Event>) {
+        let state = &self.instances[i.index()];
+        if epoch != state.epoch
+            || state.status != Status::Restarting
+            || !self.nodes[state.node.index()].up
+        {
+            return; // crashed again, or its node went down meanwhile
+        }
+        self.instances[i.index()].status = Status::Running;
+        self.recorder.instance_up(i.index(), cx.now());
+    }
+
+    fn hang(&mut self, i: InstanceId, now: SimTime) {
+        let state = &mut self.instances[i.index()];
+        if state.hung || state.status != Status::Running {
+            return;
+        }
+        state.hung = true;
+        if std::mem::replace(&mut state.in_ready, false) {
+            let node = state.node;
+            self.nodes[node.index()].ready.retain(|&x| x != i);
+        }
+        self.recorder.instance_down(i.index(), now);
+    }
+
+    fn unhang(&mut self, i: InstanceId, cx: &mut Ctx<'_, Event>) {
+        let state = &mut self.instances[i.index()];
+        if !state.hung {
+            return;
+        }
+        state.hung = false;
+        let node = state.node;
+        if state.status == Status::Running {
+            self.recorder.instance_up(i.index(), cx.now());
+            if self.nodes[node.index()].up {
+                self.wake(i, node, cx);
+            }
+        }
+    }
+}
