@@ -86,7 +86,7 @@ fn load(relative: &str) -> Scenario {
 fn replicate(scenario: &Scenario) -> u64 {
     let seed = scenario.seed.expect("benchmark scenarios set a seed");
     let mut engine = Engine::<Event>::with_capacity(4096);
-    let mut world = World::new(scenario, seed, 0, &mut engine);
+    let mut world = World::new(scenario, &scenario.variants[0], seed, 0, &mut engine);
     engine.run_until(scenario.metrics.end, &mut world);
     let processed = engine.processed();
     let summary = world
@@ -191,7 +191,7 @@ fn report_allocations(relative: &str) {
     let seed = scenario.seed.expect("benchmark scenarios set a seed");
     let before_setup = allocations();
     let mut engine = Engine::<Event>::with_capacity(4096);
-    let mut world = World::new(&scenario, seed, 0, &mut engine);
+    let mut world = World::new(&scenario, &scenario.variants[0], seed, 0, &mut engine);
     let end = scenario.metrics.end;
     engine.run_until(SimTime::from_nanos(end.as_nanos() / 2), &mut world);
     let (a0, e0) = (allocations(), engine.processed());

@@ -98,6 +98,8 @@ pub struct RunResult {
 /// A replication that failed; rerun it alone with the seed and replication shown.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReplicationError {
+    /// Which variant.
+    pub variant: String,
     /// Which replication.
     pub replication: u32,
     /// The master seed.
@@ -110,7 +112,8 @@ impl fmt::Display for ReplicationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "replication {} failed: {} (reproduce: --seed {} --replications {})",
+            "variant {} replication {} failed: {} (reproduce: --seed {} --replications {})",
+            self.variant,
             self.replication,
             self.source,
             self.seed,
@@ -121,8 +124,11 @@ impl fmt::Display for ReplicationError {
 
 impl std::error::Error for ReplicationError {}
 
-/// Runs every replication of `scenario` with master seed `seed` on `threads` threads.
-/// `progress` receives simulated time covered, for progress bars only.
+/// Runs every replication of every variant of `scenario` with master seed `seed` on
+/// `threads` threads. `progress` receives simulated time covered, for progress bars only.
+///
+/// Replication r of every variant uses the same seeds, so variants meet the same workload and
+/// faults (common random numbers) and their differences can be paired.
 pub fn run(
     scenario: &Scenario,
     seed: u64,
@@ -133,11 +139,16 @@ pub fn run(
         .num_threads(threads.max(1))
         .build()
         .expect("a thread pool of this size can be built");
-    let replications: Vec<ReplicationSummary> = pool.install(|| {
-        (0..scenario.replications)
+    let reps = scenario.replications;
+    let jobs = scenario.variants.len() as u32 * reps;
+    // One flat, indexed job list: rayon's collect keeps the order (variant, replication).
+    let results: Vec<ReplicationSummary> = pool.install(|| {
+        (0..jobs)
             .into_par_iter()
-            .map(|r| {
-                run_replication(scenario, seed, r, progress).map_err(|source| ReplicationError {
+            .map(|job| {
+                let (v, r) = ((job / reps) as usize, job % reps);
+                run_replication(scenario, v, seed, r, progress).map_err(|source| ReplicationError {
+                    variant: scenario.variants[v].label.clone(),
                     replication: r,
                     seed,
                     source,
@@ -145,16 +156,74 @@ pub fn run(
             })
             .collect::<Result<_, _>>()
     })?;
-    let kernel_events = replications.iter().map(|r| r.kernel_events).sum();
+    let kernel_events = results.iter().map(|r| r.kernel_events).sum();
+    let mut results = results.into_iter();
+    let cells = scenario
+        .variants
+        .iter()
+        .map(|v| CellResult {
+            label: v.label.clone(),
+            replications: results.by_ref().take(reps as usize).collect(),
+        })
+        .collect();
     let mut scenario = scenario.clone();
     scenario.set_seed(seed);
     Ok(RunResult {
         scenario,
         seed,
-        cells: vec![CellResult {
-            label: "base".to_string(),
-            replications,
-        }],
+        cells,
         kernel_events,
     })
+}
+
+/// The paired difference of one metric between a variant and the first (reference) variant.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Comparison {
+    /// Metric name.
+    pub metric: String,
+    /// The variant compared.
+    pub variant: String,
+    /// The reference variant.
+    pub reference: String,
+    /// Interval of the per-replication difference (variant − reference); `None` when fewer
+    /// than two replications define the metric in both.
+    pub difference: Option<Interval>,
+}
+
+impl Comparison {
+    /// Whether the interval of the difference excludes zero.
+    pub fn is_significant(&self) -> bool {
+        self.difference.is_some_and(|d| d.low > 0.0 || d.high < 0.0)
+    }
+}
+
+impl RunResult {
+    /// Paired differences of every metric of every variant against the first variant, at
+    /// `level`. Replication i of both used the same seeds, so pairing removes the variance
+    /// they share.
+    pub fn compare(&self, level: f64) -> Vec<Comparison> {
+        let Some(reference) = self.cells.first() else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for cell in &self.cells[1..] {
+            for m in reference.summarise(level) {
+                let pairs: Vec<(f64, f64)> = reference
+                    .replications
+                    .iter()
+                    .zip(&cell.replications)
+                    .filter_map(|(a, b)| Some((a.metric(&m.name)?, b.metric(&m.name)?)))
+                    .filter(|(a, b)| a.is_finite() && b.is_finite())
+                    .collect();
+                let (a, b): (Vec<f64>, Vec<f64>) = pairs.into_iter().unzip();
+                out.push(Comparison {
+                    metric: m.name.clone(),
+                    variant: cell.label.clone(),
+                    reference: reference.label.clone(),
+                    difference: crate::stats::paired_difference(&a, &b, level).ok(),
+                });
+            }
+        }
+        out
+    }
 }

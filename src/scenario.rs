@@ -43,10 +43,21 @@ pub struct Scenario {
     pub graph: Graph,
     /// Fault models, drawn into a plan per replication.
     pub faults: FaultSetup,
-    /// Failure detection and recovery settings.
+    /// Failure detection and recovery settings of the base configuration.
     pub fault_tolerance: FaultTolerance,
+    /// The configurations to run and compare: the declared variants, or the base alone.
+    pub variants: Vec<Variant>,
     /// The file with every default filled in and external data inlined.
     pub resolved: ScenarioFile,
+}
+
+/// One configuration of a comparison: what differs from the base, resolved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Variant {
+    /// Label in results and charts.
+    pub label: String,
+    /// Failure detection and recovery settings.
+    pub fault_tolerance: FaultTolerance,
 }
 
 #[derive(Deserialize)]

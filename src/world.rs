@@ -31,14 +31,14 @@ pub use event::Event;
 use keys::{KeySet, WindowTable};
 
 use crate::fault::FaultPlan;
-use crate::ft::FailureDetector;
+use crate::ft::{FailureDetector, FaultTolerance};
 use crate::metrics::{Conservation, Recorder, ReplicationSummary};
 use crate::model::{
     ArrivalPhase, DataEvent, Graph, InstanceId, NodeId, Operator, OperatorId, OperatorKind,
     Routing, unit_draw,
 };
 use crate::partition::{KeyPartitioner, Partitioner, skew};
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, Variant};
 use crate::sim::{
     Ctx, Engine, Handler, SimDuration, SimRng, SimTime, Stream, derive_seed, splitmix64,
 };
@@ -151,6 +151,8 @@ struct EdgeRoute {
 /// The mutable state of one replication.
 pub struct World<'s> {
     scenario: &'s Scenario,
+    /// Failure detection and recovery settings of the variant being run.
+    ft: &'s FaultTolerance,
     master_seed: u64,
     replication: u32,
     nodes: Vec<NodeState>,
@@ -183,10 +185,11 @@ pub struct World<'s> {
 }
 
 impl<'s> World<'s> {
-    /// Builds replication `replication` of `scenario` with the given master seed and seeds its
-    /// first events into `engine`.
+    /// Builds replication `replication` of `variant` of `scenario` with the given master seed
+    /// and seeds its first events into `engine`.
     pub fn new(
         scenario: &'s Scenario,
+        variant: &'s Variant,
         master_seed: u64,
         replication: u32,
         engine: &mut Engine<Event>,
@@ -256,6 +259,7 @@ impl<'s> World<'s> {
             .plan(scenario.metrics.end, master_seed, replication);
         let mut world = Self {
             scenario,
+            ft: &variant.fault_tolerance,
             master_seed,
             replication,
             nodes,
@@ -271,7 +275,7 @@ impl<'s> World<'s> {
             network_degraded: false,
             plan,
             poison: Vec::new(),
-            detector: scenario
+            detector: variant
                 .fault_tolerance
                 .detector
                 .as_ref()
@@ -713,16 +717,24 @@ impl Handler<Event> for World<'_> {
     }
 }
 
-/// Runs replication `replication` of `scenario` to its end. `progress` is called with the
-/// simulated time covered since its last call, for progress bars; it cannot affect results.
+/// Runs replication `replication` of variant number `variant` of `scenario` to its end.
+/// `progress` is called with the simulated time covered since its last call, for progress
+/// bars; it cannot affect results.
 pub fn run_replication(
     scenario: &Scenario,
+    variant: usize,
     master_seed: u64,
     replication: u32,
     progress: &(dyn Fn(SimDuration) + Sync),
 ) -> Result<ReplicationSummary, SimError> {
     let mut engine = Engine::with_capacity(4096);
-    let mut world = World::new(scenario, master_seed, replication, &mut engine);
+    let mut world = World::new(
+        scenario,
+        &scenario.variants[variant],
+        master_seed,
+        replication,
+        &mut engine,
+    );
     let end = scenario.metrics.end;
     const CHUNKS: u64 = 50;
     let mut reached = SimTime::ZERO;

@@ -59,7 +59,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
             .unwrap_or(1)
     });
 
-    let total_ns = scenario.metrics.end.as_nanos() * u64::from(scenario.replications);
+    let total_ns = scenario.metrics.end.as_nanos()
+        * u64::from(scenario.replications)
+        * scenario.variants.len() as u64;
     let bar = ProgressBar::with_draw_target(Some(total_ns), ProgressDrawTarget::hidden());
     bar.set_style(
         ProgressStyle::with_template(
@@ -69,8 +71,10 @@ pub fn run(args: Args) -> Result<(), CliError> {
         .progress_chars("=> "),
     );
     bar.set_message(format!(
-        "{} × {} replications",
-        scenario.name, scenario.replications
+        "{}: {} variant(s) × {} replications",
+        scenario.name,
+        scenario.variants.len(),
+        scenario.replications
     ));
     let started = Instant::now();
     // Show the bar only for runs longer than about a second.
@@ -105,44 +109,76 @@ pub fn run(args: Args) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Prints every metric of every cell with its confidence interval.
+/// Prints every metric with its confidence interval: one column per variant and, for every
+/// variant after the first, the paired difference to the first (`*`: its interval excludes 0).
 fn print_table(result: &experiment::RunResult) {
     let level = result.scenario.confidence;
-    for cell in &result.cells {
-        let rows: Vec<MetricSummary> = cell.summarise(level);
-        let width = rows.iter().map(|m| m.name.len()).max().unwrap_or(6).max(6);
-        println!(
-            "{}  ({} replications, {:.0}% confidence intervals)",
-            result.scenario.name,
-            cell.replications.len(),
-            level * 100.0
-        );
-        println!("{:<width$}  {:>14}  {:>31}", "metric", "mean", "interval");
-        for m in rows {
-            match m.interval {
-                Some(i) => println!(
-                    "{:<width$}  {:>14}  [{:>14}, {:>14}]",
-                    m.name,
-                    fmt_sig(i.mean),
-                    fmt_sig(i.low),
-                    fmt_sig(i.high)
-                ),
-                None => println!("{:<width$}  {:>14}  {:>31}", m.name, "—", "undefined"),
+    let summaries: Vec<Vec<MetricSummary>> =
+        result.cells.iter().map(|c| c.summarise(level)).collect();
+    let comparisons = result.compare(level);
+    let Some(first) = summaries.first() else {
+        return;
+    };
+    let width = first.iter().map(|m| m.name.len()).max().unwrap_or(6).max(6);
+    println!(
+        "{}: {} replications per variant, mean ± half-width of the {:.0}% confidence interval",
+        result.scenario.name,
+        result.scenario.replications,
+        level * 100.0
+    );
+    let mut header = format!("{:<width$}", "metric");
+    for (k, cell) in result.cells.iter().enumerate() {
+        header.push_str(&format!("  {:>24}", cell.label));
+        if k > 0 {
+            header.push_str(&format!(
+                "  {:>22}",
+                format!("Δ vs {}", result.cells[0].label)
+            ));
+        }
+    }
+    println!("{header}");
+    for (row, m) in first.iter().enumerate() {
+        let mut line = format!("{:<width$}", m.name);
+        for (k, cell) in summaries.iter().enumerate() {
+            let value = match cell.get(row).and_then(|c| c.interval) {
+                Some(i) => format!("{} ± {}", fmt_sig(i.mean), fmt_sig(i.half_width())),
+                None => "—".to_string(),
+            };
+            line.push_str(&format!("  {value:>24}"));
+            if k > 0 {
+                let c = comparisons
+                    .iter()
+                    .find(|c| c.variant == result.cells[k].label && c.metric == m.name);
+                let diff = match c.and_then(|c| c.difference.map(|d| (d, c.is_significant()))) {
+                    Some((d, significant)) => format!(
+                        "{}{} ± {}{}",
+                        if d.mean >= 0.0 { "+" } else { "" },
+                        fmt_sig(d.mean),
+                        fmt_sig(d.half_width()),
+                        if significant { " *" } else { "  " }
+                    ),
+                    None => "—".to_string(),
+                };
+                line.push_str(&format!("  {diff:>22}"));
             }
         }
+        println!("{line}");
+    }
+    if result.cells.len() > 1 {
+        println!("(* the paired difference's interval excludes zero)");
     }
 }
 
-/// Six significant digits, without scientific notation for everyday magnitudes.
+/// Four significant digits, without scientific notation for everyday magnitudes.
 fn fmt_sig(v: f64) -> String {
     if v == 0.0 || !v.is_finite() {
         return format!("{v}");
     }
     let magnitude = v.abs().log10().floor() as i32;
-    if (-4..9).contains(&magnitude) {
-        let decimals = (5 - magnitude).max(0) as usize;
+    if (-3..7).contains(&magnitude) {
+        let decimals = (3 - magnitude).max(0) as usize;
         format!("{v:.decimals$}")
     } else {
-        format!("{v:.5e}")
+        format!("{v:.3e}")
     }
 }

@@ -137,6 +137,38 @@ pub fn summary_csv(result: &RunResult) -> String {
     out
 }
 
+/// `comparison.csv`: for every variant after the first, the paired difference (variant −
+/// first variant) of every metric, its interval, and whether it excludes zero.
+pub fn comparison_csv(result: &RunResult) -> String {
+    let level = result.scenario.confidence;
+    let mut out = String::from(
+        "variant,reference,metric,diff_mean,diff_ci_low,diff_ci_high,level,n,significant\n",
+    );
+    for c in result.compare(level) {
+        match c.difference {
+            Some(d) => writeln!(
+                out,
+                "{},{},{},{},{},{},{level},{},{}",
+                c.variant,
+                c.reference,
+                c.metric,
+                num(d.mean),
+                num(d.low),
+                num(d.high),
+                d.n,
+                c.is_significant()
+            ),
+            None => writeln!(
+                out,
+                "{},{},{},NaN,NaN,NaN,{level},0,false",
+                c.variant, c.reference, c.metric
+            ),
+        }
+        .expect("infallible");
+    }
+    out
+}
+
 /// `replications.csv`: one row per cell and replication, one column per metric.
 pub fn replications_csv(result: &RunResult) -> String {
     let mut out = String::new();
@@ -288,6 +320,7 @@ pub fn write_results(
         ("timeseries.csv", timeseries_csv(result)),
         ("delay_cdf.csv", cdf_csv(result)),
         ("episodes.csv", episodes_csv(result)),
+        ("comparison.csv", comparison_csv(result)),
     ];
     for (name, content) in files {
         let path = tmp.join(name);

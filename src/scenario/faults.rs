@@ -420,11 +420,11 @@ fn read_trace(path: &Path, cluster: &Cluster) -> Result<Vec<(SimTime, FaultEvent
 /// Validates the fault-tolerance settings.
 pub(super) fn build_fault_tolerance(
     spec: &mut FaultToleranceSpec,
+    path: &str,
     cluster: &Cluster,
     base_dir: &Path,
     p: &mut Problems,
 ) -> Option<FaultTolerance> {
-    let path = "fault_tolerance";
     let coordinator = spec
         .coordinator
         .as_ref()

@@ -42,6 +42,21 @@ pub struct ScenarioFile {
     /// How failures are detected and recovered from.
     #[serde(default)]
     pub fault_tolerance: FaultToleranceSpec,
+    /// Configurations to compare, each a set of overrides of the base above. Empty: the base
+    /// alone, labelled `base`. Every variant meets the same workload and faults.
+    #[serde(default)]
+    pub variants: Vec<VariantSpec>,
+}
+
+/// One configuration to compare: a label and the parts of the base it replaces.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VariantSpec {
+    /// Name in results and charts; `[a-z0-9-]`, unique.
+    pub label: String,
+    /// Replaces the base's `fault_tolerance` when present.
+    #[serde(default)]
+    pub fault_tolerance: Option<FaultToleranceSpec>,
 }
 
 /// Machines and the network between them.

@@ -121,9 +121,18 @@ pub fn validate(mut file: ScenarioFile, base_dir: &Path) -> Result<Scenario, Pro
     );
 
     let cluster = build_cluster(&mut file.cluster, base_dir, &mut p);
+    // Nodes reserved by any variant, so that placement is the same for every variant.
     let reserved = cluster
         .as_ref()
-        .map(|c| super::faults::reserved_nodes(&file.fault_tolerance, c))
+        .map(|c| {
+            let mut r = super::faults::reserved_nodes(&file.fault_tolerance, c);
+            for v in &file.variants {
+                if let Some(ft) = &v.fault_tolerance {
+                    r.extend(super::faults::reserved_nodes(ft, c));
+                }
+            }
+            r
+        })
         .unwrap_or_default();
     let graph = build_graph(&mut file.operators, &cluster, &reserved, base_dir, &mut p);
     let (faults, fault_tolerance) = match &cluster {
@@ -136,10 +145,23 @@ pub fn validate(mut file: ScenarioFile, base_dir: &Path) -> Result<Scenario, Pro
                 base_dir,
                 &mut p,
             ),
-            super::faults::build_fault_tolerance(&mut file.fault_tolerance, c, base_dir, &mut p),
+            super::faults::build_fault_tolerance(
+                &mut file.fault_tolerance,
+                "fault_tolerance",
+                c,
+                base_dir,
+                &mut p,
+            ),
         ),
         None => (Default::default(), None),
     };
+    let variants = build_variants(
+        &mut file.variants,
+        cluster.as_ref(),
+        fault_tolerance.as_ref(),
+        base_dir,
+        &mut p,
+    );
 
     match (cluster, graph, fault_tolerance) {
         (Some(cluster), Some(graph), Some(fault_tolerance)) if p.0.is_empty() => {
@@ -158,11 +180,64 @@ pub fn validate(mut file: ScenarioFile, base_dir: &Path) -> Result<Scenario, Pro
                 graph,
                 faults,
                 fault_tolerance,
+                variants,
                 resolved: file,
             })
         }
         _ => Err(p),
     }
+}
+
+/// Checks the variants and resolves each into the configuration it runs.
+fn build_variants(
+    specs: &mut [VariantSpec],
+    cluster: Option<&Cluster>,
+    base: Option<&crate::ft::FaultTolerance>,
+    base_dir: &Path,
+    p: &mut Problems,
+) -> Vec<super::Variant> {
+    let mut variants = Vec::new();
+    p.require(specs.len() <= 64, "variants", "at most 64 variants");
+    for (i, v) in specs.iter_mut().enumerate() {
+        let path = format!("variants[{i}]");
+        p.require(
+            is_label(&v.label),
+            format!("{path}.label"),
+            format!("{:?} must be 1–64 characters of a-z, 0-9 and '-'", v.label),
+        );
+        if variants.iter().any(|x: &super::Variant| x.label == v.label) {
+            p.push(
+                format!("{path}.label"),
+                format!("{:?} is used by an earlier variant", v.label),
+            );
+        }
+        let fault_tolerance = match (&mut v.fault_tolerance, cluster) {
+            (Some(ft), Some(c)) => super::faults::build_fault_tolerance(
+                ft,
+                &format!("{path}.fault_tolerance"),
+                c,
+                base_dir,
+                p,
+            ),
+            (None, _) => base.cloned(),
+            (Some(_), None) => None,
+        };
+        if let Some(fault_tolerance) = fault_tolerance {
+            variants.push(super::Variant {
+                label: v.label.clone(),
+                fault_tolerance,
+            });
+        }
+    }
+    if specs.is_empty()
+        && let Some(base) = base
+    {
+        variants.push(super::Variant {
+            label: "base".to_string(),
+            fault_tolerance: base.clone(),
+        });
+    }
+    variants
 }
 
 /// Checks a distribution and converts it to nanoseconds (`ns_per_unit` per unit of the

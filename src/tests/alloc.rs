@@ -84,7 +84,7 @@ fn second_stretch(relative: &str, warm_s: f64, stop_s: f64) -> (u64, u64) {
         "{relative} is shorter than {stop_s} s"
     );
     let mut engine = Engine::<Event>::with_capacity(4096);
-    let mut world = World::new(&scenario, seed, 0, &mut engine);
+    let mut world = World::new(&scenario, &scenario.variants[0], seed, 0, &mut engine);
     engine.run_until(warm, &mut world);
     let (a0, e0) = (allocations(), engine.processed());
     engine.run_until(stop, &mut world);

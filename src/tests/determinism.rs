@@ -61,7 +61,7 @@ fn another_seed_gives_other_numbers() {
 fn a_replication_can_be_rerun_alone() {
     let s = short_sensor_scenario();
     let all = run_with(&s, 9, 2);
-    let third = crate::world::run_replication(&s, 9, 2, &|_| {}).expect("runs");
+    let third = crate::world::run_replication(&s, 0, 9, 2, &|_| {}).expect("runs");
     // Bit patterns, so that undefined (NaN) metrics compare equal to themselves.
     let bits = |m: &[(String, f64)]| {
         m.iter()

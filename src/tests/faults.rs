@@ -176,3 +176,80 @@ fn fault_times_do_not_depend_on_fault_handling() {
     assert!(a.iter().all(|r| !r.is_empty()), "expected crashes: {a:?}");
     assert_eq!(a, b);
 }
+
+fn variants_scenario() -> crate::scenario::Scenario {
+    parse(
+        r#"(version: 1, name: "variants", seed: 16, replications: 4, duration_s: 200.0, warmup_s: 5.0,
+            cluster: (nodes: [(name: "coord"), (name: "w", count: 3, cores: 2), (name: "spare", count: 2)]),
+            operators: [
+                (name: "src", kind: Source(arrivals: Poisson(rate_per_s: 300.0), keys: Uniform(count: 50)), parallelism: 3),
+                (name: "work", kind: Map(service_ms: Exp(mean: 1.0)), parallelism: 3, inputs: [(from: "src", partitioning: Hash)]),
+                (name: "out", kind: Sink, inputs: [(from: "work")]),
+            ],
+            faults: [Crash(nodes: Workers, ttf_s: Exp(mean: 80.0), repair_s: Const(10.0))],
+            fault_tolerance: (coordinator: "coord", spares: ["spare0", "spare1"],
+                              detector: Heartbeat(interval_ms: 100.0, timeout_ms: 500.0)),
+            variants: [
+                (label: "fast"),
+                (label: "same-as-fast"),
+                (label: "slow", fault_tolerance: Some((coordinator: "coord", spares: ["spare0", "spare1"],
+                              detector: Heartbeat(interval_ms: 1000.0, timeout_ms: 5000.0)))),
+            ])"#,
+    )
+}
+
+/// Common random numbers across variants: replication r of every variant meets the same
+/// crashes at the same times, whatever its detector does.
+#[test]
+fn every_variant_sees_identical_fault_times() {
+    let result = run(&variants_scenario());
+    assert_eq!(result.cells.len(), 3);
+    let crashes = |cell: &crate::experiment::CellResult| -> Vec<Vec<(u64, u32)>> {
+        cell.replications
+            .iter()
+            .map(|rep| {
+                rep.episodes
+                    .iter()
+                    .filter(|e| e.kind == EpisodeKind::NodeCrash)
+                    .map(|e| (e.fault_at.as_nanos(), e.target))
+                    .collect()
+            })
+            .collect()
+    };
+    let first = crashes(&result.cells[0]);
+    assert!(first.iter().all(|r| !r.is_empty()), "{first:?}");
+    for cell in &result.cells[1..] {
+        assert_eq!(crashes(cell), first, "variant {}", cell.label);
+    }
+}
+
+/// A variant identical to the reference reproduces it exactly (same seeds, same model), so
+/// every paired difference is exactly zero and none is significant; a slower detector is
+/// significantly slower to detect and less available.
+#[test]
+fn paired_comparison_is_exact_for_a_copy_and_significant_for_a_real_change() {
+    let result = run(&variants_scenario());
+    let comparisons = result.compare(0.95);
+    for c in comparisons.iter().filter(|c| c.variant == "same-as-fast") {
+        if let Some(d) = c.difference {
+            assert_eq!((d.mean, d.low, d.high), (0.0, 0.0, 0.0), "{c:?}");
+        }
+        assert!(!c.is_significant(), "{c:?}");
+    }
+    let get = |metric: &str| {
+        comparisons
+            .iter()
+            .find(|c| c.variant == "slow" && c.metric == metric)
+            .unwrap()
+    };
+    let detection = get("detection_time_mean_s");
+    assert!(
+        detection.is_significant() && detection.difference.unwrap().mean > 3.0,
+        "{detection:?}"
+    );
+    let availability = get("availability_system");
+    assert!(
+        availability.is_significant() && availability.difference.unwrap().mean < 0.0,
+        "{availability:?}"
+    );
+}

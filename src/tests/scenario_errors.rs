@@ -530,7 +530,7 @@ fn run_briefly(scenario: &Scenario) -> Option<Result<(), String>> {
         return None;
     }
     Some(
-        run_replication(&s, 1, 0, &|_| {})
+        run_replication(&s, 0, 1, 0, &|_| {})
             .map(|_| ())
             .map_err(|e| e.to_string()),
     )
@@ -658,7 +658,7 @@ fn overloaded_link_does_not_overflow_the_clock() {
 )
 "#;
     let scenario = load(text).unwrap_or_else(|e| panic!("{e}"));
-    run_replication(&scenario, 1, 0, &|_| {}).expect("conservation holds");
+    run_replication(&scenario, 0, 1, 0, &|_| {}).expect("conservation holds");
 }
 
 /// A long retransmission timeout on a lossy link must not overflow the clock either.
@@ -680,7 +680,7 @@ fn long_retransmission_timeouts_do_not_overflow_the_clock() {
 )
 "#;
     let scenario = load(text).unwrap_or_else(|e| panic!("{e}"));
-    run_replication(&scenario, 1, 0, &|_| {}).expect("conservation holds");
+    run_replication(&scenario, 0, 1, 0, &|_| {}).expect("conservation holds");
 }
 
 /// A misspelt field inside a variant (`selectivty` for `selectivity`, line 8, column 54) is

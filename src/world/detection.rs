@@ -26,8 +26,8 @@ impl World<'_> {
     pub(super) fn start_heartbeats(&mut self, engine: &mut Engine<Event>) {
         let (Some(detector), Some(config), Some(coordinator)) = (
             self.detector.as_mut(),
-            self.scenario.fault_tolerance.detector.as_ref(),
-            self.scenario.fault_tolerance.coordinator,
+            self.ft.detector.as_ref(),
+            self.ft.coordinator,
         ) else {
             return;
         };
@@ -53,10 +53,8 @@ impl World<'_> {
     }
 
     pub(super) fn on_heartbeat_tick(&mut self, node: NodeId, cx: &mut Ctx<'_, Event>) {
-        let (Some(config), Some(coordinator)) = (
-            self.scenario.fault_tolerance.detector.as_ref(),
-            self.scenario.fault_tolerance.coordinator,
-        ) else {
+        let (Some(config), Some(coordinator)) = (self.ft.detector.as_ref(), self.ft.coordinator)
+        else {
             return;
         };
         if !self.nodes[node.index()].up {
@@ -76,17 +74,13 @@ impl World<'_> {
 
     /// A repaired node starts heartbeating again at once.
     pub(super) fn resume_heartbeats(&mut self, node: NodeId, cx: &mut Ctx<'_, Event>) {
-        if self.detector.is_some() && Some(node) != self.scenario.fault_tolerance.coordinator {
+        if self.detector.is_some() && Some(node) != self.ft.coordinator {
             cx.schedule_in(SimDuration::ZERO, Event::HeartbeatTick { node });
         }
     }
 
     pub(super) fn on_heartbeat_arrive(&mut self, from: NodeId, cx: &mut Ctx<'_, Event>) {
-        let coordinator = self
-            .scenario
-            .fault_tolerance
-            .coordinator
-            .expect("heartbeats need a coordinator");
+        let coordinator = self.ft.coordinator.expect("heartbeats need a coordinator");
         if !self.nodes[coordinator.index()].up {
             return;
         }
@@ -109,11 +103,7 @@ impl World<'_> {
         generation: u32,
         cx: &mut Ctx<'_, Event>,
     ) {
-        let coordinator = self
-            .scenario
-            .fault_tolerance
-            .coordinator
-            .expect("timeouts need a coordinator");
+        let coordinator = self.ft.coordinator.expect("timeouts need a coordinator");
         let detector = self.detector.as_ref().expect("timeouts need a detector");
         if detector.generation(node) as u32 != generation
             || self.suspected[node.index()]
@@ -130,7 +120,7 @@ impl World<'_> {
 
     /// Moves the instances of a suspected node to live spares and restarts them there.
     fn fail_over(&mut self, node: NodeId, actually_down: bool, cx: &mut Ctx<'_, Event>) {
-        let spares = &self.scenario.fault_tolerance.spares;
+        let spares = &self.ft.spares;
         if spares.is_empty() {
             return;
         }

@@ -164,11 +164,7 @@ impl World<'_> {
 
     /// Starts a replacement for instance `i` on its (current) node.
     pub(super) fn restart(&mut self, i: InstanceId, cx: &mut Ctx<'_, Event>) {
-        let delay = self
-            .scenario
-            .fault_tolerance
-            .restart
-            .sample(&mut self.strategy_rng);
+        let delay = self.ft.restart.sample(&mut self.strategy_rng);
         let state = &mut self.instances[i.index()];
         state.status = Status::Restarting;
         cx.schedule_in(
