@@ -2,6 +2,7 @@
 //! tables to stdout, progress and errors to stderr.
 
 pub(crate) mod check;
+mod plot;
 mod run;
 
 use std::fmt;
@@ -11,6 +12,7 @@ use clap::{Parser, Subcommand};
 pub use check::ron_files;
 
 use crate::experiment::{OutputError, ReplicationError};
+use crate::plot::PlotError;
 use crate::scenario::ScenarioError;
 
 /// faultline command line.
@@ -19,7 +21,7 @@ use crate::scenario::ScenarioError;
     name = "faultline",
     version,
     about = "Discrete-event evaluation of fault-tolerant stream processing",
-    after_help = "Examples:\n  faultline run scenarios/sensor-monitoring.ron\n  faultline check scenarios/*.ron"
+    after_help = "Examples:\n  faultline run scenarios/sensor-monitoring.ron\n  faultline check scenarios/*.ron\n  faultline plot results/sensor-monitoring/<run-id>"
 )]
 pub struct Cli {
     /// What to do.
@@ -34,6 +36,8 @@ pub enum Command {
     Run(run::Args),
     /// Check scenario files without running them and report every problem found.
     Check(check::Args),
+    /// Redraw the charts of a results directory from its CSV files.
+    Plot(plot::Args),
 }
 
 /// Why a command failed; decides the exit code.
@@ -54,6 +58,8 @@ pub enum CliError {
     Run(ReplicationError),
     /// Results could not be written (exit 1).
     Output(OutputError),
+    /// Charts could not be drawn (exit 1).
+    Plot(PlotError),
 }
 
 impl CliError {
@@ -61,7 +67,7 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::Scenario(_) | Self::ChecksFailed { .. } | Self::Usage(_) => 2,
-            Self::Run(_) | Self::Output(_) => 1,
+            Self::Run(_) | Self::Output(_) | Self::Plot(_) => 1,
         }
     }
 }
@@ -76,6 +82,7 @@ impl fmt::Display for CliError {
             Self::Usage(m) => f.write_str(m),
             Self::Run(e) => e.fmt(f),
             Self::Output(e) => e.fmt(f),
+            Self::Plot(e) => e.fmt(f),
         }
     }
 }
@@ -88,10 +95,17 @@ impl From<ScenarioError> for CliError {
     }
 }
 
+impl From<PlotError> for CliError {
+    fn from(e: PlotError) -> Self {
+        Self::Plot(e)
+    }
+}
+
 /// Runs a parsed command line.
 pub fn execute(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Run(args) => run::run(args),
         Command::Check(args) => check::run(args),
+        Command::Plot(args) => plot::run(args),
     }
 }

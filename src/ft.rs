@@ -5,8 +5,10 @@
 //! clock itself and never schedules anything; it returns the time at which a node should be
 //! suspected, and the world arms a timer tagged with the detector's generation for that node.
 
+pub mod checkpoint;
 pub mod detector;
 
+pub use checkpoint::{CheckpointConfig, CheckpointCoordinator, SnapshotMode};
 pub use detector::{FailureDetector, HeartbeatDetector, PhiAccrualDetector};
 
 use crate::model::{DurationDist, NodeId};
@@ -73,6 +75,10 @@ pub struct FaultTolerance {
     pub spares: Vec<NodeId>,
     /// Time to start a replacement instance.
     pub restart: DurationDist,
+    /// Periodic checkpoints; with them, recovery rolls back to the last complete one and
+    /// replays (no loss, duplicates possible); without, a restarted instance starts empty
+    /// (gap: what it held is lost).
+    pub checkpoint: Option<CheckpointConfig>,
 }
 
 impl Default for FaultTolerance {
@@ -82,6 +88,7 @@ impl Default for FaultTolerance {
             detector: None,
             spares: Vec::new(),
             restart: DurationDist::Const(SimDuration::ZERO),
+            checkpoint: None,
         }
     }
 }

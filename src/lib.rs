@@ -26,6 +26,7 @@
 //! | [`scenario`] | the RON schema, defaults and validation |
 //! | [`world`] | one replication: the mutable state the kernel drives |
 //! | [`experiment`] | replications in parallel, aggregation, the results directory |
+//! | [`plot`] | charts (PNG and SVG) drawn from a results directory's CSV files |
 //! | [`cli`] | the command-line interface |
 //!
 //! ## Glossary
@@ -50,6 +51,7 @@ pub mod ft;
 pub mod metrics;
 pub mod model;
 pub mod partition;
+pub mod plot;
 pub mod scenario;
 pub mod sim;
 pub mod stats;

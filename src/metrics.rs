@@ -23,6 +23,8 @@
 //! | `episodes` | recovery episodes (one per node crash or instance crash) starting in `[W, T)`. |
 //! | `detection_time_mean_s` | over those episodes that were detected: suspicion time − crash time. |
 //! | `recovery_time_mean_s` | over those episodes that completed: time at which the last affected instance runs again − fault time. |
+//! | `events_lost`, `events_duplicated` | per source event (see [`DeliveryLedger`]): an event is *processed* when delivered at a sink, filtered by a map or folded into a window. Duplicated: processed again. Lost: emitted, never processed, and not pending (queued, on the wire, in service or retained for replay) at `T`. Whole run. |
+//! | `checkpoints_completed`, `checkpoint_bytes` | checkpoints completed over the whole run, and the state bytes their snapshots wrote. |
 //! | `events_*` | counts over the whole run `[0, T)`, for conservation: `emitted + spawned = delivered + absorbed + dropped + in_flight`, where `spawned` counts extra events created by operators (a flat-map's 2nd output, window results, copies sent to a second output edge), `absorbed` counts inputs consumed without an output (filtered, or folded into a window), `dropped` counts events lost to faults, and `in_flight` counts events queued, in service or on the wire at `T`. |
 //!
 //! Per instance the recorder also keeps Little's-law data over `[W, T)`: the time-average
@@ -34,10 +36,12 @@
 
 mod availability;
 mod histogram;
+mod ledger;
 mod recorder;
 
 pub use availability::{AvailabilitySummary, AvailabilityTracker, Episode, EpisodeKind};
 pub use histogram::DelayHistogram;
+pub use ledger::{DERIVED_ID, DeliveryLedger, SEQ_BITS, source_of};
 pub use recorder::{
     CDF_PROBABILITIES, Conservation, MetricsConfig, QueueStats, Recorder, ReplicationSummary,
     SeriesPoint,

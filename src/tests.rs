@@ -4,6 +4,7 @@
 mod alloc;
 mod analytic;
 mod determinism;
+mod examples;
 mod faults;
 mod mechanisms;
 mod scenario_errors;

@@ -15,10 +15,12 @@
 //! on the same node they arrive at once (no event is scheduled for them).
 
 mod channel;
+mod checkpoint;
 mod detection;
 mod event;
 mod faults;
 mod keys;
+mod recovery;
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -27,12 +29,13 @@ use std::num::NonZeroU32;
 use rand::SeedableRng;
 
 pub use channel::{Channels, LinkCondition, LinkId};
+use checkpoint::expected_barriers;
 pub use event::Event;
 use keys::{KeySet, WindowTable};
 
 use crate::fault::FaultPlan;
-use crate::ft::{FailureDetector, FaultTolerance};
-use crate::metrics::{Conservation, Recorder, ReplicationSummary};
+use crate::ft::{CheckpointCoordinator, FailureDetector, FaultTolerance};
+use crate::metrics::{Conservation, DeliveryLedger, Recorder, ReplicationSummary};
 use crate::model::{
     ArrivalPhase, DataEvent, Graph, InstanceId, NodeId, Operator, OperatorId, OperatorKind,
     Routing, unit_draw,
@@ -56,15 +59,43 @@ impl fmt::Display for SimError {
         match self {
             Self::ConservationViolated(c) => write!(
                 f,
-                "event conservation violated (a simulator bug): emitted {} + spawned {} != \
-                 delivered {} + absorbed {} + dropped {} + in flight {}",
-                c.emitted, c.spawned, c.delivered, c.absorbed, c.dropped, c.in_flight
+                "event conservation violated (a simulator bug): emitted {} + spawned {} + \
+                 replayed {} != delivered {} + absorbed {} + dropped {} + in flight {}",
+                c.emitted, c.spawned, c.replayed, c.delivered, c.absorbed, c.dropped, c.in_flight
             ),
         }
     }
 }
 
 impl std::error::Error for SimError {}
+
+/// Id of a checkpoint barrier travelling in-band with data: a `DataEvent` whose `key` is the
+/// checkpoint number. Derived event ids are made odd-free in their lowest bit so they never
+/// collide with it; source ids stay far below it.
+pub(crate) const BARRIER_ID: u64 = u64::MAX;
+
+/// Id of a message voided by a rollback while on the wire: its delivery does nothing. Odd, so
+/// no derived id equals it.
+pub(crate) const VOID_ID: u64 = u64::MAX - 2;
+
+/// A barrier for `checkpoint`, as it travels on links and waits in queues.
+fn barrier(checkpoint: u32, now: SimTime) -> DataEvent {
+    DataEvent {
+        id: BARRIER_ID,
+        key: u64::from(checkpoint),
+        created: now,
+        bytes: BARRIER_BYTES,
+    }
+}
+
+/// Size of a barrier on the wire \[bytes\].
+const BARRIER_BYTES: u32 = 16;
+
+/// An id for a derived event (flat-map extra output, window result): marked as derived for
+/// the ledger, and never equal to [`BARRIER_ID`].
+fn derived_id(hash: u64) -> u64 {
+    (hash | crate::metrics::DERIVED_ID) & !1
+}
 
 /// An event waiting at, or being served by, an instance.
 #[derive(Clone, Copy, Debug)]
@@ -88,6 +119,8 @@ struct NodeState {
     speed: f64,
     /// Straggler slow-down factor (1 = normal).
     slowdown: f64,
+    /// Incremented by every crash: heartbeat ticks of an earlier incarnation are stale.
+    incarnation: u32,
     /// Instances with queued work and a free slot, waiting for a core.
     ready: VecDeque<InstanceId>,
 }
@@ -97,6 +130,14 @@ struct SourceState {
     phase: ArrivalPhase,
     rng: SimRng,
     next_seq: u64,
+    /// With checkpoints: events since the last complete checkpoint's offset, kept for replay
+    /// (a replayable source such as a Kafka topic).
+    retained: VecDeque<DataEvent>,
+    /// How many of the newest retained events were never sent (they arrived while the source
+    /// was down).
+    unsent: u64,
+    /// Offsets (next sequence number) recorded at each checkpoint's trigger.
+    offsets: Vec<(u32, u64)>,
 }
 
 #[derive(Debug)]
@@ -116,6 +157,15 @@ struct InstanceState<'s> {
     status: Status,
     /// Stopped serving while its node keeps running (a hang fault).
     hung: bool,
+    /// Writing a synchronous snapshot: no new service meanwhile.
+    paused: bool,
+    /// Barriers expected per checkpoint: one from every input channel.
+    expected_barriers: u32,
+    /// (checkpoint, barriers received for it).
+    barriers: (u32, u32),
+    /// Restored after a rollback at this time and still catching up: counted down until a
+    /// sink delivers an event created after it.
+    catching_up_since: Option<SimTime>,
     /// Service-time and selectivity draws.
     rng: SimRng,
     source: Option<SourceState>,
@@ -180,8 +230,24 @@ pub struct World<'s> {
     suspected: Vec<bool>,
     /// Restart-time draws.
     strategy_rng: SimRng,
-    /// Heartbeat datagrams sent.
+    /// Extra-latency draws of link spikes (kept apart from restart draws, so that traffic
+    /// cannot shift restart delays between variants).
+    spike_rng: SimRng,
+    /// Heartbeat datagrams and checkpoint control messages sent.
     control_messages: u64,
+    /// The checkpoint coordinator, if the variant checkpoints.
+    checkpoints: Option<CheckpointCoordinator>,
+    /// State bytes written by snapshots.
+    checkpoint_bytes: u64,
+    /// Events that crashed an instance once: skipped on replay (a dead-letter policy), so a
+    /// poison event cannot crash the pipeline forever.
+    poisoned_ids: Vec<u64>,
+    /// Loss and duplicate accounting per source event.
+    ledger: DeliveryLedger,
+    /// Instances catching up after a rollback.
+    catching_up: u32,
+    /// A rollback is in progress: sources hold back until every instance runs again.
+    recovering: bool,
 }
 
 impl<'s> World<'s> {
@@ -205,6 +271,7 @@ impl<'s> World<'s> {
                 free_cores: n.cores,
                 speed: n.speed,
                 slowdown: 1.0,
+                incarnation: 0,
                 ready: VecDeque::new(),
             })
             .collect();
@@ -221,6 +288,9 @@ impl<'s> World<'s> {
                     phase: ArrivalPhase::default(),
                     rng: seed(Stream::Workload, i as u32),
                     next_seq: 0,
+                    retained: VecDeque::new(),
+                    unsent: 0,
+                    offsets: Vec::new(),
                 });
                 InstanceState {
                     op,
@@ -234,6 +304,10 @@ impl<'s> World<'s> {
                     epoch: 0,
                     status: Status::Running,
                     hung: false,
+                    paused: false,
+                    expected_barriers: expected_barriers(graph, inst.operator),
+                    barriers: (0, 0),
+                    catching_up_since: None,
                     rng: seed(Stream::Service, i as u32),
                     source,
                     keys: KeySet::default(),
@@ -257,6 +331,14 @@ impl<'s> World<'s> {
         let plan = scenario
             .faults
             .plan(scenario.metrics.end, master_seed, replication);
+        let mut ledger = DeliveryLedger::new(graph.instances.len());
+        for (i, inst) in graph.instances.iter().enumerate() {
+            if let OperatorKind::Source { arrivals, .. } = &graph.operator(inst.operator).kind {
+                // Expected events plus 10 %: the bitset then never grows in steady state.
+                let expected = scenario.metrics.end.as_nanos() as f64 / arrivals.mean_gap_ns();
+                ledger.reserve(i, (expected * 1.1) as u64 + 64);
+            }
+        }
         let mut world = Self {
             scenario,
             ft: &variant.fault_tolerance,
@@ -282,7 +364,18 @@ impl<'s> World<'s> {
                 .map(|d| d.build(scenario.cluster.nodes.len())),
             suspected: vec![false; scenario.cluster.nodes.len()],
             strategy_rng: seed(Stream::Strategy, 0),
+            spike_rng: seed(Stream::Strategy, 2),
             control_messages: 0,
+            checkpoints: variant
+                .fault_tolerance
+                .checkpoint
+                .as_ref()
+                .map(|_| CheckpointCoordinator::new(graph.instances.len())),
+            checkpoint_bytes: 0,
+            poisoned_ids: Vec::new(),
+            ledger,
+            catching_up: 0,
+            recovering: false,
         };
         world.schedule_initial_events(engine);
         world
@@ -293,6 +386,9 @@ impl<'s> World<'s> {
             engine.schedule_at(at, Event::Fault { index: 0 });
         }
         self.start_heartbeats(engine);
+        if let Some(c) = &self.ft.checkpoint {
+            engine.schedule_at(SimTime::ZERO + c.interval, Event::CheckpointTick);
+        }
         for (i, state) in self.instances.iter_mut().enumerate() {
             let instance = InstanceId(i as u32);
             match &state.op.kind {
@@ -341,12 +437,22 @@ impl<'s> World<'s> {
         };
         src.next_seq += 1;
         let next = arrivals.next(now, &mut src.rng, &mut src.phase);
-        let running = state.status == Status::Running;
+        let running = state.status == Status::Running && !self.recovering;
+        let replayable = self.checkpoints.is_some();
+        if replayable {
+            src.retained.push_back(event);
+            if !running {
+                src.unsent += 1;
+            }
+        }
         self.recorder.emitted(now);
+        self.ledger
+            .emitted(i.index(), event.id & ((1 << crate::metrics::SEQ_BITS) - 1));
         if running {
             self.emit(i, event, cx);
-        } else {
-            // The external producers keep producing; a down ingest loses their events.
+        } else if !replayable {
+            // The external producers keep producing; a down ingest without a replayable
+            // source loses their events. With one, they wait in the source for replay.
             self.recorder.dropped();
         }
         cx.schedule_at(next, Event::SourceEmit { instance: i });
@@ -412,12 +518,32 @@ impl<'s> World<'s> {
     fn arrive(&mut self, i: InstanceId, event: DataEvent, cx: &mut Ctx<'_, Event>) {
         let now = cx.now();
         let state = &mut self.instances[i.index()];
+        if event.id == VOID_ID {
+            return; // sent before a rollback; already counted as dropped
+        }
+        if event.id == BARRIER_ID {
+            if state.status == Status::Running {
+                if state.queue.is_empty() {
+                    self.on_barrier(i, event.key as u32, cx);
+                } else {
+                    state.queue.push_back(Queued {
+                        event,
+                        arrived: now,
+                    });
+                }
+            }
+            return;
+        }
         if state.status != Status::Running {
             self.recorder.dropped();
             return;
         }
         if matches!(state.op.kind, OperatorKind::Sink) {
             self.recorder.delivered(now, event.created);
+            self.ledger.processed(event.id);
+            if self.catching_up > 0 {
+                self.caught_up(event.created, now);
+            }
             return;
         }
         state.queue.push_back(Queued {
@@ -441,6 +567,7 @@ impl<'s> World<'s> {
                 || !n.ready.is_empty()
                 || s.in_ready
                 || s.hung
+                || s.paused
                 || s.status != Status::Running
                 || s.busy >= s.slots.len() as u32
                 || s.queue.is_empty()
@@ -464,6 +591,7 @@ impl<'s> World<'s> {
         if !state.in_ready
             && state.status == Status::Running
             && !state.hung
+            && !state.paused
             && state.busy < state.slots.len() as u32
             && !state.queue.is_empty()
         {
@@ -489,17 +617,35 @@ impl<'s> World<'s> {
     /// Starts serving the head of `i`'s queue; false if it has nothing to serve.
     #[inline(always)]
     fn start_service(&mut self, i: InstanceId, cx: &mut Ctx<'_, Event>) -> bool {
-        let state = &mut self.instances[i.index()];
+        // Barriers at the head of the queue are handled as they come up (no service time).
+        while let Some(front) = self.instances[i.index()].queue.front()
+            && front.event.id == BARRIER_ID
+        {
+            let checkpoint = front.event.key as u32;
+            self.instances[i.index()].queue.pop_front();
+            self.on_barrier(i, checkpoint, cx);
+            let s = &self.instances[i.index()];
+            if s.paused || s.status != Status::Running {
+                return false;
+            }
+        }
+        let state = &self.instances[i.index()];
         let Some(slot) = state.slots.iter().position(Option::is_none) else {
             return false;
         };
         if !self.poison.is_empty()
-            && state
-                .queue
-                .front()
-                .is_some_and(|q| self.poison.contains(&q.event.key))
+            && let Some(front) = state.queue.front()
+            && self.poison.contains(&front.event.key)
         {
-            // Processing a poison event crashes the instance; its supervisor restarts it.
+            let id = front.event.id;
+            if self.poisoned_ids.contains(&id) {
+                // Replayed after it crashed the instance once: skipped (dead-letter policy).
+                self.instances[i.index()].queue.pop_front();
+                self.recorder.lost_at_instance(i.index(), cx.now(), 1);
+                return self.start_service(i, cx);
+            }
+            // Processing a poison event crashes the instance.
+            self.poisoned_ids.push(id);
             self.crash_instance_locally(i, cx);
             return false;
         }
@@ -570,13 +716,16 @@ impl<'s> World<'s> {
                     ..event
                 };
                 match outputs {
-                    0 => self.recorder.absorbed(),
+                    0 => {
+                        self.recorder.absorbed();
+                        self.ledger.processed(event.id);
+                    }
                     n => {
                         self.recorder.spawned(n - 1);
                         self.emit(i, out, cx);
                         for k in 1..n {
                             let copy = DataEvent {
-                                id: splitmix64(event.id ^ splitmix64(k)),
+                                id: derived_id(splitmix64(event.id ^ splitmix64(k))),
                                 ..out
                             };
                             self.emit(i, copy, cx);
@@ -587,6 +736,7 @@ impl<'s> World<'s> {
             OperatorKind::Window { .. } => {
                 state.window.add(&event);
                 self.recorder.absorbed();
+                self.ledger.processed(event.id);
             }
             OperatorKind::Source { .. } | OperatorKind::Sink => {
                 unreachable!("sources and sinks never serve events")
@@ -612,7 +762,9 @@ impl<'s> World<'s> {
         self.recorder.spawned(results.len() as u64);
         for &(key, created) in &results {
             // Ids depend on (operator, key, window) only, so replicas agree on them.
-            let id = splitmix64(splitmix64(u64::from(operator.0) << 48 ^ window_index) ^ key);
+            let id = derived_id(splitmix64(
+                splitmix64(u64::from(operator.0) << 48 ^ window_index) ^ key,
+            ));
             self.emit(
                 i,
                 DataEvent {
@@ -634,7 +786,7 @@ impl<'s> World<'s> {
         let graph = self.graph();
         let on_wire = self.channels.in_transit();
         debug_assert_eq!(
-            on_wire,
+            self.channels.messages_in_transit().count() as u64,
             engine
                 .queue()
                 .pending()
@@ -645,8 +797,30 @@ impl<'s> World<'s> {
         let in_instances: u64 = self
             .instances
             .iter()
-            .map(|s| s.queue.len() as u64 + u64::from(s.busy))
+            .map(|s| {
+                s.queue.iter().filter(|q| q.event.id != BARRIER_ID).count() as u64
+                    + u64::from(s.busy)
+            })
             .sum();
+        // Events waiting in a source for their first send (they arrived while it was down).
+        let awaiting: u64 = self
+            .instances
+            .iter()
+            .filter_map(|s| s.source.as_ref())
+            .map(|src| src.unsent)
+            .sum();
+        // Everything that may still be processed: for the ledger's loss count.
+        let mut pending: Vec<u64> = Vec::new();
+        for s in &self.instances {
+            pending.extend(s.queue.iter().map(|q| q.event.id));
+            pending.extend(s.slots.iter().flatten().map(|x| x.queued.event.id));
+            if let Some(src) = &s.source {
+                pending.extend(src.retained.iter().map(|e| e.id));
+            }
+        }
+        pending.extend(self.channels.messages_in_transit().map(|e| e.id));
+        let lost = self.ledger.lost(&pending);
+        let (completed, aborted) = self.checkpoints.as_ref().map_or((0, 0), |c| c.counts());
         let window_s = self.recorder.window_s();
         let mut operator_metrics = Vec::new();
         for op in &graph.operators {
@@ -677,12 +851,22 @@ impl<'s> World<'s> {
                 ));
             }
         }
+        operator_metrics.push(("events_lost".to_string(), lost as f64));
+        operator_metrics.push((
+            "events_duplicated".to_string(),
+            self.ledger.duplicates() as f64,
+        ));
+        operator_metrics.push(("checkpoints_completed".to_string(), f64::from(completed)));
+        operator_metrics.push(("checkpoints_aborted".to_string(), f64::from(aborted)));
+        operator_metrics.push(("checkpoint_bytes".to_string(), self.checkpoint_bytes as f64));
         operator_metrics.push(("control_messages".to_string(), self.control_messages as f64));
         operator_metrics.push(("network_messages".to_string(), self.network_messages as f64));
         operator_metrics.push(("network_bytes".to_string(), self.network_bytes as f64));
-        let summary =
-            self.recorder
-                .finish(on_wire + in_instances, operator_metrics, engine.processed());
+        let summary = self.recorder.finish(
+            on_wire + in_instances + awaiting,
+            operator_metrics,
+            engine.processed(),
+        );
         if summary.conservation.holds() {
             Ok(summary)
         } else {
@@ -707,12 +891,29 @@ impl Handler<Event> for World<'_> {
             } => self.on_service_done(instance, slot, epoch, cx),
             Event::WindowFire { instance } => self.on_window_fire(instance, cx),
             Event::Fault { index } => self.on_fault(index, cx),
-            Event::HeartbeatTick { node } => self.on_heartbeat_tick(node, cx),
+            Event::HeartbeatTick { node, incarnation } => {
+                self.on_heartbeat_tick(node, incarnation, cx)
+            }
             Event::HeartbeatArrive { from } => self.on_heartbeat_arrive(from, cx),
             Event::SuspectTimeout { node, generation } => {
                 self.on_suspect_timeout(node, generation, cx)
             }
             Event::RestartDone { instance, epoch } => self.on_restart_done(instance, epoch, cx),
+            Event::CheckpointTick => self.on_checkpoint_tick(cx),
+            Event::CheckpointTrigger {
+                instance,
+                checkpoint,
+            } => self.on_checkpoint_trigger(instance, checkpoint, cx),
+            Event::SnapshotDone {
+                instance,
+                epoch,
+                checkpoint,
+            } => self.on_snapshot_done(instance, epoch, checkpoint, cx),
+            Event::CheckpointAck {
+                instance,
+                checkpoint,
+            } => self.on_checkpoint_ack(instance, checkpoint, cx),
+            Event::WatchdogCheck { checkpoint } => self.on_watchdog_check(checkpoint, cx),
         }
     }
 }

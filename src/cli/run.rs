@@ -98,10 +98,20 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let manifest = experiment::manifest(&result, &command_line, threads, started_utc, wall);
     let dir = experiment::write_results(&result, &args.out, &manifest).map_err(CliError::Output)?;
 
+    // Charts are redrawn from the CSVs just written (as `faultline plot` would); a chart
+    // that cannot be drawn does not undo a finished run.
+    let charts = match crate::plot::draw_all(&dir) {
+        Ok(paths) => paths.len(),
+        Err(e) => {
+            eprintln!("warning: charts not drawn: {e}");
+            0
+        }
+    };
     print_table(&result);
     println!(
-        "\n{} replications, seed {seed}, {:.1} s wall, {:.2} M kernel events/s\nresults: {}",
+        "\n{} replications × {} variant(s), seed {seed}, {:.1} s wall, {:.2} M kernel events/s\nresults: {} ({charts} chart files in plots/)",
         scenario.replications,
+        scenario.variants.len(),
         wall,
         result.kernel_events as f64 / wall / 1e6,
         dir.display()

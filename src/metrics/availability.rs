@@ -34,6 +34,8 @@ pub enum EpisodeKind {
     InstanceCrash,
     /// A live node was falsely suspected and its instances were moved to a spare.
     FalseFailover,
+    /// An instance hung (stopped serving while its node kept heartbeating).
+    Hang,
 }
 
 impl EpisodeKind {
@@ -43,6 +45,7 @@ impl EpisodeKind {
             Self::NodeCrash => "node-crash",
             Self::InstanceCrash => "instance-crash",
             Self::FalseFailover => "false-failover",
+            Self::Hang => "hang",
         }
     }
 }
@@ -65,6 +68,7 @@ pub struct AvailabilityTracker {
     episode_of: Vec<Option<u32>>,
     suspicions: u64,
     false_suspicions: u64,
+    watchdog_suspicions: u64,
 }
 
 impl AvailabilityTracker {
@@ -82,6 +86,7 @@ impl AvailabilityTracker {
             episode_of: vec![None; instances],
             suspicions: 0,
             false_suspicions: 0,
+            watchdog_suspicions: 0,
         }
     }
 
@@ -152,7 +157,8 @@ impl AvailabilityTracker {
             target,
             fault_at: now,
             detected_at: None,
-            recovered_at: if pending == 0 { Some(now) } else { None },
+            // A fault that took nothing down (an empty node) has nothing to recover.
+            recovered_at: None,
             pending,
         });
     }
@@ -171,6 +177,19 @@ impl AvailabilityTracker {
                 e.kind == EpisodeKind::NodeCrash && e.target == node && e.detected_at.is_none()
             })
         {
+            ep.detected_at = Some(now);
+        }
+    }
+
+    /// The checkpoint watchdog suspected instance `instance` at `now`: marks its latest
+    /// undetected hang episode as detected.
+    pub fn watchdog_suspicion(&mut self, instance: u32, now: SimTime) {
+        if now >= self.warmup && now < self.end {
+            self.watchdog_suspicions += 1;
+        }
+        if let Some(ep) = self.episodes.iter_mut().rev().find(|e| {
+            e.kind == EpisodeKind::Hang && e.target == instance && e.detected_at.is_none()
+        }) {
             ep.detected_at = Some(now);
         }
     }
@@ -199,6 +218,7 @@ impl AvailabilityTracker {
             system_down_s: self.system_down.as_secs_f64(),
             suspicions: self.suspicions,
             false_suspicions: self.false_suspicions,
+            watchdog_suspicions: self.watchdog_suspicions,
             episodes: self.episodes,
         }
     }
@@ -217,6 +237,8 @@ pub struct AvailabilitySummary {
     pub suspicions: u64,
     /// Suspicions of nodes that were up.
     pub false_suspicions: u64,
+    /// Instances suspected by the checkpoint-progress watchdog.
+    pub watchdog_suspicions: u64,
     /// Every episode of the run, in fault order.
     pub episodes: Vec<Episode>,
 }

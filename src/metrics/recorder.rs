@@ -95,20 +95,23 @@ pub struct Conservation {
     pub emitted: u64,
     /// Extra events created by operators.
     pub spawned: u64,
+    /// Copies of source events sent again by a replay after a rollback.
+    pub replayed: u64,
     /// Delivered at sinks.
     pub delivered: u64,
     /// Consumed without output (filtered, folded into a window).
     pub absorbed: u64,
     /// Lost to faults.
     pub dropped: u64,
-    /// Queued, in service or on the wire at the end (counted from the world's state).
+    /// Queued, in service, on the wire, or waiting in a source for a replay at the end
+    /// (counted from the world's state).
     pub in_flight: u64,
 }
 
 impl Conservation {
-    /// Whether `emitted + spawned = delivered + absorbed + dropped + in_flight`.
+    /// Whether `emitted + spawned + replayed = delivered + absorbed + dropped + in_flight`.
     pub fn holds(&self) -> bool {
-        self.emitted + self.spawned
+        self.emitted + self.spawned + self.replayed
             == self.delivered + self.absorbed + self.dropped + self.in_flight
     }
 }
@@ -235,6 +238,11 @@ impl Recorder {
         self.counts.absorbed += 1;
     }
 
+    /// `n` retained source events were sent again by a replay.
+    pub fn replayed(&mut self, n: u64) {
+        self.counts.replayed += n;
+    }
+
     /// An event was lost.
     #[inline]
     pub fn dropped(&mut self) {
@@ -340,6 +348,11 @@ impl Recorder {
         self.availability.suspicion(node, now, actually_down);
     }
 
+    /// The checkpoint watchdog suspected instance `instance`.
+    pub fn watchdog_suspicion(&mut self, instance: u32, now: SimTime) {
+        self.availability.watchdog_suspicion(instance, now);
+    }
+
     /// Closes the run: `in_flight` is counted by the world from its own state, so the
     /// conservation check compares two independent tallies.
     pub fn finish(
@@ -406,12 +419,17 @@ impl Recorder {
             ("recovery_time_mean_s".to_string(), recovery),
             ("suspicions".to_string(), a.suspicions as f64),
             ("false_suspicions".to_string(), a.false_suspicions as f64),
+            (
+                "watchdog_suspicions".to_string(),
+                a.watchdog_suspicions as f64,
+            ),
         ]);
         metrics.extend(operator_metrics);
         let c = self.counts;
         for (name, v) in [
             ("events_emitted", c.emitted),
             ("events_spawned", c.spawned),
+            ("events_replayed", c.replayed),
             ("events_delivered", c.delivered),
             ("events_absorbed", c.absorbed),
             ("events_dropped", c.dropped),

@@ -26,7 +26,7 @@ pub struct Node {
 pub struct Link {
     /// Propagation and stack latency of one transmission.
     pub latency: DurationDist,
-    /// Bandwidth [bytes per second]; `f64::INFINITY` means no serialisation delay.
+    /// Bandwidth \[bytes per second\]; `f64::INFINITY` means no serialisation delay.
     pub bytes_per_s: f64,
     /// Probability that one transmission is lost.
     pub loss: f64,

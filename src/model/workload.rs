@@ -55,6 +55,19 @@ pub struct ArrivalPhase {
 }
 
 impl ArrivalProcess {
+    /// Long-run mean gap between arrivals \[ns\].
+    pub fn mean_gap_ns(&self) -> f64 {
+        match self {
+            Self::Constant { period } => period.as_nanos().max(1) as f64,
+            Self::Poisson { mean_gap_ns } => *mean_gap_ns,
+            Self::OnOff {
+                mean_gap_ns,
+                on,
+                off,
+            } => mean_gap_ns * (on.mean_ns() + off.mean_ns()) / on.mean_ns().max(1.0),
+        }
+    }
+
     /// First arrival after time zero, initialising `phase`.
     pub fn first(&self, rng: &mut SimRng, phase: &mut ArrivalPhase) -> SimTime {
         match self {

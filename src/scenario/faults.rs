@@ -7,7 +7,7 @@ use super::error::Problems;
 use super::schema::*;
 use super::validate::{NS_PER_MS, NS_PER_S, build_dist};
 use crate::fault::{FaultEvent, FaultModelConfig, FaultSetup, LinkSpike, NetworkPartition};
-use crate::ft::{DetectorConfig, FaultTolerance};
+use crate::ft::{CheckpointConfig, DetectorConfig, FaultTolerance, SnapshotMode};
 use crate::model::{Cluster, DurationDist, Graph, NodeId};
 use crate::sim::{SimDuration, SimTime};
 
@@ -459,15 +459,18 @@ pub(super) fn build_fault_tolerance(
             );
             let dpath = format!("{path}.detector");
             let positive = |v: f64| v.is_finite() && v > 0.0 && v <= 1e9;
+            // At least a microsecond: a period that rounds to zero nanoseconds would fire
+            // forever at one instant.
+            let period = |v: f64| v.is_finite() && (1e-3..=1e9).contains(&v);
             match *d {
                 DetectorSpec::Heartbeat {
                     interval_ms,
                     timeout_ms,
                 } => {
                     p.require(
-                        positive(interval_ms),
+                        period(interval_ms),
                         format!("{dpath}.interval_ms"),
-                        format!("is {interval_ms}; must be positive"),
+                        format!("is {interval_ms}; must be between 0.001 and 1e9 ms"),
                     );
                     p.require(
                         positive(timeout_ms) && timeout_ms > interval_ms,
@@ -487,9 +490,9 @@ pub(super) fn build_fault_tolerance(
                     pause_ms,
                 } => {
                     p.require(
-                        positive(interval_ms),
+                        period(interval_ms),
                         format!("{dpath}.interval_ms"),
-                        format!("is {interval_ms}; must be positive"),
+                        format!("is {interval_ms}; must be between 0.001 and 1e9 ms"),
                     );
                     p.require(
                         threshold.is_finite() && (0.1..=30.0).contains(&threshold),
@@ -522,10 +525,57 @@ pub(super) fn build_fault_tolerance(
             }
         }
     };
+    let checkpoint = spec.checkpoint.as_ref().map(|c| {
+        let cpath = format!("{path}.checkpoint");
+        p.require(
+            c.interval_s.is_finite() && (1e-3..=1e8).contains(&c.interval_s),
+            format!("{cpath}.interval_s"),
+            format!("is {}; must be between 0.001 and 1e8 s", c.interval_s),
+        );
+        for (name, v) in [
+            ("snapshot_mbps", c.snapshot_mbps),
+            ("restore_mbps", c.restore_mbps),
+        ] {
+            p.require(
+                v.is_finite() && v > 0.0 && v <= 1e9,
+                format!("{cpath}.{name}"),
+                format!("is {v}; must be positive (megabits per second)"),
+            );
+        }
+        if let Some(w) = c.watchdog_s {
+            p.require(
+                w.is_finite() && w > 0.0 && w <= 1e8,
+                format!("{cpath}.watchdog_s"),
+                format!("is {w}; must be positive"),
+            );
+            p.require(
+                coordinator.is_some() || spec.coordinator.is_some(),
+                format!("{path}.coordinator"),
+                "the checkpoint watchdog runs on a coordinator node; name one",
+            );
+        }
+        CheckpointConfig {
+            interval: SimDuration::from_secs_f64(c.interval_s),
+            snapshot_bytes_per_s: c.snapshot_mbps * 1e6 / 8.0,
+            restore_bytes_per_s: c.restore_mbps * 1e6 / 8.0,
+            mode: match c.mode {
+                SnapshotModeSpec::Sync => SnapshotMode::Sync,
+                SnapshotModeSpec::Async => SnapshotMode::Async,
+            },
+            watchdog: c.watchdog_s.map(SimDuration::from_secs_f64),
+        }
+    });
+    if spec.checkpoint.is_some() && spec.coordinator.is_none() {
+        p.push(
+            format!("{path}.coordinator"),
+            "checkpoints are coordinated by a coordinator node; name one",
+        );
+    }
     Some(FaultTolerance {
         coordinator,
         detector,
         spares,
         restart: restart?,
+        checkpoint,
     })
 }

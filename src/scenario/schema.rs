@@ -97,7 +97,7 @@ pub struct LinkSpec {
     /// Latency of one transmission \[ms\].
     #[serde(default = "default_latency")]
     pub latency_ms: DistSpec,
-    /// Bandwidth [megabits per second]; 0 means unlimited.
+    /// Bandwidth \[megabits per second\]; 0 means unlimited.
     #[serde(default = "default_bandwidth")]
     pub bandwidth_mbps: f64,
     /// Probability that a transmission is lost, in [0, 1). Reliable channels retransmit.
@@ -517,6 +517,41 @@ pub struct FaultToleranceSpec {
     /// Time to start a replacement instance \[ms\].
     #[serde(default = "zero_dist")]
     pub restart_ms: DistSpec,
+    /// Periodic checkpoints for rollback recovery; without them a restarted instance starts
+    /// empty.
+    #[serde(default)]
+    pub checkpoint: Option<CheckpointSpec>,
+}
+
+/// Checkpoint settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckpointSpec {
+    /// Time between checkpoint starts \[s\].
+    pub interval_s: f64,
+    /// Snapshot write bandwidth \[megabits per second\].
+    #[serde(default = "default_state_mbps")]
+    pub snapshot_mbps: f64,
+    /// State restore bandwidth \[megabits per second\].
+    #[serde(default = "default_state_mbps")]
+    pub restore_mbps: f64,
+    /// Whether instances pause while writing their snapshot.
+    #[serde(default)]
+    pub mode: SnapshotModeSpec,
+    /// Checkpoint-progress watchdog \[s\]: instances that have not acknowledged a checkpoint
+    /// this long after it started are suspected and restarted.
+    #[serde(default)]
+    pub watchdog_s: Option<f64>,
+}
+
+/// Snapshot modes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SnapshotModeSpec {
+    /// Processing pauses during the snapshot.
+    Sync,
+    /// The snapshot is written in the background.
+    #[default]
+    Async,
 }
 
 impl Default for FaultToleranceSpec {
@@ -526,6 +561,7 @@ impl Default for FaultToleranceSpec {
             detector: None,
             spares: Vec::new(),
             restart_ms: zero_dist(),
+            checkpoint: None,
         }
     }
 }
@@ -561,6 +597,9 @@ fn default_bucket() -> f64 {
 }
 fn default_confidence() -> f64 {
     0.95
+}
+fn default_state_mbps() -> f64 {
+    800.0
 }
 fn zero_dist() -> DistSpec {
     DistSpec::Const(0.0)

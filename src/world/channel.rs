@@ -113,6 +113,62 @@ impl Channels {
         )
     }
 
+    /// Arrival time of a small reliable control message (checkpoint trigger or
+    /// acknowledgement) sent now from `from` to `to` on a separate channel: retransmitted
+    /// through loss and partitions like data, but not queued behind data.
+    pub fn send_control(
+        &mut self,
+        network: &Network,
+        from: NodeId,
+        to: NodeId,
+        now: SimTime,
+        condition: &LinkCondition,
+    ) -> SimTime {
+        let link = network.link(from, to);
+        let rto = link.retransmit_timeout.as_nanos().max(1);
+        let first_try = match condition.blocked_until {
+            Some(heal) if heal > now => now.saturating_add(SimDuration::from_nanos(
+                (heal - now).as_nanos().div_ceil(rto).saturating_mul(rto),
+            )),
+            _ => now,
+        };
+        let rng = &mut self.control_rngs[from.index()];
+        let loss = 1.0 - (1.0 - link.loss) * (1.0 - condition.extra_loss);
+        let lost = if loss > 0.0 {
+            let u = 1.0 - crate::model::unit_draw(rng);
+            (u.ln() / loss.ln()).floor().min(f64::from(u32::MAX / 2)) as u64
+        } else {
+            0
+        };
+        first_try
+            .saturating_add(SimDuration::from_nanos(rto.saturating_mul(lost)))
+            .saturating_add(link.latency.sample(rng))
+            .saturating_add(condition.extra_latency)
+    }
+
+    /// Replaces every message on the wire that matches `voidable` by a void marker (its
+    /// delivery then does nothing); returns how many were voided. A rollback resets
+    /// connections this way.
+    pub fn void_in_transit(&mut self, voidable: impl Fn(&DataEvent) -> bool, void_id: u64) -> u64 {
+        let mut n = 0;
+        for link in &mut self.links {
+            for (_, e) in link.in_transit.iter_mut() {
+                if voidable(e) {
+                    e.id = void_id;
+                    n += 1;
+                }
+            }
+        }
+        n
+    }
+
+    /// Every data message on the wire (for end-of-run accounting).
+    pub fn messages_in_transit(&self) -> impl Iterator<Item = &DataEvent> {
+        self.links
+            .iter()
+            .flat_map(|l| l.in_transit.iter().map(|(_, e)| e))
+    }
+
     fn link_state(&mut self, from: NodeId, to: NodeId) -> (LinkId, &mut LinkState) {
         let i = from.index() * self.nodes + to.index();
         if self.index[i] == u32::MAX {
@@ -193,9 +249,11 @@ impl Channels {
             .expect("a delivery event has a message in transit on its link")
     }
 
-    /// Messages on the wire now.
+    /// Data messages (not barriers) on the wire now.
     pub fn in_transit(&self) -> u64 {
-        self.links.iter().map(|l| l.in_transit.len() as u64).sum()
+        self.messages_in_transit()
+            .filter(|e| e.id != super::BARRIER_ID && e.id != super::VOID_ID)
+            .count() as u64
     }
 }
 

@@ -48,17 +48,29 @@ impl World<'_> {
             let deadline = detector.heartbeat(node, SimTime::ZERO);
             let generation = detector.generation(node) as u32;
             engine.schedule_at(deadline, Event::SuspectTimeout { node, generation });
-            engine.schedule_at(SimTime::from_nanos(phase), Event::HeartbeatTick { node });
+            engine.schedule_at(
+                SimTime::from_nanos(phase),
+                Event::HeartbeatTick {
+                    node,
+                    incarnation: 0,
+                },
+            );
         }
     }
 
-    pub(super) fn on_heartbeat_tick(&mut self, node: NodeId, cx: &mut Ctx<'_, Event>) {
+    pub(super) fn on_heartbeat_tick(
+        &mut self,
+        node: NodeId,
+        incarnation: u32,
+        cx: &mut Ctx<'_, Event>,
+    ) {
         let (Some(config), Some(coordinator)) = (self.ft.detector.as_ref(), self.ft.coordinator)
         else {
             return;
         };
-        if !self.nodes[node.index()].up {
-            return; // a crashed node falls silent; its repair resumes the heartbeats
+        let n = &self.nodes[node.index()];
+        if !n.up || n.incarnation != incarnation {
+            return; // a crashed node falls silent; its repair starts a new heartbeat chain
         }
         let condition = self.link_condition(node, coordinator);
         self.control_messages += 1;
@@ -69,13 +81,42 @@ impl World<'_> {
         {
             cx.schedule_at(at, Event::HeartbeatArrive { from: node });
         }
-        cx.schedule_in(config.interval(), Event::HeartbeatTick { node });
+        cx.schedule_in(
+            config.interval(),
+            Event::HeartbeatTick { node, incarnation },
+        );
     }
 
     /// A repaired node starts heartbeating again at once.
     pub(super) fn resume_heartbeats(&mut self, node: NodeId, cx: &mut Ctx<'_, Event>) {
+        let incarnation = self.nodes[node.index()].incarnation;
         if self.detector.is_some() && Some(node) != self.ft.coordinator {
-            cx.schedule_in(SimDuration::ZERO, Event::HeartbeatTick { node });
+            cx.schedule_in(
+                SimDuration::ZERO,
+                Event::HeartbeatTick { node, incarnation },
+            );
+        }
+        // A repaired coordinator re-arms every suspicion timer (the ones that fired while it
+        // was down were ignored).
+        if Some(node) == self.ft.coordinator
+            && let Some(detector) = self.detector.as_mut()
+        {
+            let now = cx.now();
+            for n in 0..self.nodes.len() as u32 {
+                let watched = NodeId(n);
+                if watched == node {
+                    continue;
+                }
+                let deadline = detector.heartbeat(watched, now);
+                let generation = detector.generation(watched) as u32;
+                cx.schedule_at(
+                    deadline,
+                    Event::SuspectTimeout {
+                        node: watched,
+                        generation,
+                    },
+                );
+            }
         }
     }
 
@@ -116,6 +157,10 @@ impl World<'_> {
         let actually_down = !self.nodes[node.index()].up;
         self.recorder.suspicion(node.0, now, actually_down);
         self.fail_over(node, actually_down, cx);
+        let affected = self.instances.iter().any(|s| s.status != Status::Running);
+        if self.checkpoints.is_some() && affected {
+            self.global_rollback(cx);
+        }
     }
 
     /// Moves the instances of a suspected node to live spares and restarts them there.
@@ -143,7 +188,16 @@ impl World<'_> {
                 .copied()
                 .filter(|s| *s != node && self.nodes[s.index()].up && !self.suspected[s.index()])
                 .min_by_key(|s| self.instances.iter().filter(|x| x.node == *s).count());
-            let Some(spare) = target else { return };
+            let Some(spare) = target else {
+                // No usable spare: instances fenced off a live node restart where they are;
+                // those of a dead node wait for its repair.
+                if self.nodes[self.instances[i].node.index()].up
+                    && self.instances[i].status == Status::Down
+                {
+                    self.restart(InstanceId(i as u32), cx);
+                }
+                continue;
+            };
             let id = InstanceId(i as u32);
             self.instances[i].node = spare;
             if self.instances[i].status == Status::Down {

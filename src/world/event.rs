@@ -42,6 +42,9 @@ pub enum Event {
     HeartbeatTick {
         /// The sending node.
         node: NodeId,
+        /// The node's incarnation when the tick was armed; a crash and repair start a new
+        /// heartbeat chain, and the old chain's ticks are stale.
+        incarnation: u32,
     },
     /// A heartbeat datagram reaches the coordinator.
     HeartbeatArrive {
@@ -55,6 +58,36 @@ pub enum Event {
         node: NodeId,
         /// The detector's generation for that node when the timer was armed (low 32 bits).
         generation: u32,
+    },
+    /// The coordinator's checkpoint timer fires.
+    CheckpointTick,
+    /// A checkpoint trigger reaches a source.
+    CheckpointTrigger {
+        /// The source instance.
+        instance: InstanceId,
+        /// Checkpoint number.
+        checkpoint: u32,
+    },
+    /// An instance finished writing its snapshot.
+    SnapshotDone {
+        /// The instance.
+        instance: InstanceId,
+        /// Its epoch when the snapshot started; stale if it crashed meanwhile.
+        epoch: u32,
+        /// Checkpoint number.
+        checkpoint: u32,
+    },
+    /// A snapshot acknowledgement reaches the coordinator.
+    CheckpointAck {
+        /// The acknowledging instance.
+        instance: InstanceId,
+        /// Checkpoint number.
+        checkpoint: u32,
+    },
+    /// The checkpoint-progress watchdog looks at a checkpoint it started.
+    WatchdogCheck {
+        /// Checkpoint number.
+        checkpoint: u32,
     },
     /// A replacement instance finished starting.
     RestartDone {

@@ -82,7 +82,7 @@ impl World<'_> {
             if self.spike_active[k] && spike.affects(a, b) {
                 condition.extra_loss =
                     1.0 - (1.0 - condition.extra_loss) * (1.0 - spike.extra_loss);
-                let extra = spike.extra_latency.sample(&mut self.strategy_rng);
+                let extra = spike.extra_latency.sample(&mut self.spike_rng);
                 condition.extra_latency = condition.extra_latency.saturating_add_duration(extra);
             }
         }
@@ -102,6 +102,7 @@ impl World<'_> {
             return;
         }
         n.up = false;
+        n.incarnation += 1;
         n.free_cores = 0;
         n.ready.clear();
         let affected = self.instances_on(node);
@@ -116,13 +117,24 @@ impl World<'_> {
     /// state. Returns its cores to its node if the node still runs.
     pub(super) fn crash_instance(&mut self, i: InstanceId, now: SimTime) {
         let state = &mut self.instances[i.index()];
-        let lost = state.queue.len() as u64 + u64::from(state.busy);
+        let lost = state
+            .queue
+            .iter()
+            .filter(|q| q.event.id != super::BARRIER_ID)
+            .count() as u64
+            + u64::from(state.busy);
         let freed = state.busy;
         state.queue.clear();
         state.slots.iter_mut().for_each(|s| *s = None);
         state.busy = 0;
         state.epoch += 1;
         state.hung = false;
+        state.paused = false;
+        state.barriers = (0, 0);
+        if state.catching_up_since.take().is_some() {
+            self.catching_up -= 1;
+        }
+        let state = &mut self.instances[i.index()];
         state.window.drain().for_each(drop);
         state.keys = Default::default();
         state.status = Status::Down;
@@ -144,7 +156,11 @@ impl World<'_> {
         self.crash_instance(i, now);
         self.recorder
             .open_episode(EpisodeKind::InstanceCrash, i.0, now, &[i.index()]);
-        self.restart(i, cx);
+        if self.checkpoints.is_some() {
+            self.global_rollback(cx);
+        } else {
+            self.restart(i, cx);
+        }
     }
 
     fn repair_node(&mut self, node: NodeId, cx: &mut Ctx<'_, Event>) {
@@ -154,8 +170,15 @@ impl World<'_> {
         }
         n.up = true;
         n.free_cores = n.cores;
-        for i in self.instances_on(node) {
-            if self.instances[i].status == Status::Down {
+        let waiting: Vec<usize> = self
+            .instances_on(node)
+            .into_iter()
+            .filter(|&i| self.instances[i].status == Status::Down)
+            .collect();
+        if self.checkpoints.is_some() && !waiting.is_empty() {
+            self.global_rollback(cx);
+        } else {
+            for i in waiting {
                 self.restart(InstanceId(i as u32), cx);
             }
         }
@@ -164,7 +187,7 @@ impl World<'_> {
 
     /// Starts a replacement for instance `i` on its (current) node.
     pub(super) fn restart(&mut self, i: InstanceId, cx: &mut Ctx<'_, Event>) {
-        let delay = self.ft.restart.sample(&mut self.strategy_rng);
+        let delay = self.ft.restart.sample(&mut self.strategy_rng) + self.restore_time(i);
         let state = &mut self.instances[i.index()];
         state.status = Status::Restarting;
         cx.schedule_in(
@@ -185,7 +208,11 @@ impl World<'_> {
             return; // crashed again, or its node went down meanwhile
         }
         self.instances[i.index()].status = Status::Running;
-        self.recorder.instance_up(i.index(), cx.now());
+        if self.checkpoints.is_some() {
+            self.restored(i, cx);
+        } else {
+            self.recorder.instance_up(i.index(), cx.now());
+        }
     }
 
     fn hang(&mut self, i: InstanceId, now: SimTime) {
@@ -194,6 +221,8 @@ impl World<'_> {
             return;
         }
         state.hung = true;
+        self.recorder.open_episode(EpisodeKind::Hang, i.0, now, &[]);
+        let state = &mut self.instances[i.index()];
         if std::mem::replace(&mut state.in_ready, false) {
             let node = state.node;
             self.nodes[node.index()].ready.retain(|&x| x != i);

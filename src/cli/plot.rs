@@ -1,0 +1,27 @@
+//! `faultline plot RESULTS_DIR`: redraw the charts of a results directory from its CSV files.
+
+use std::path::PathBuf;
+
+use super::CliError;
+use crate::plot;
+
+/// Arguments of `plot`.
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Example:\n  faultline plot results/sensor-monitoring/20250301T101500Z-dd06240f\n\n\
+Reads summary.csv, timeseries.csv, delay_cdf.csv, episodes.csv and manifest.json and writes\n\
+RESULTS_DIR/plots/{delay_cdf,throughput,availability,recovery_time,cost_vs_recovery}.{png,svg}.\n\
+Charts whose input is missing or undefined (e.g. recovery time without faults) are skipped."
+)]
+pub struct Args {
+    /// A run directory written by `faultline run` (`results/<scenario>/<run-id>`).
+    pub results_dir: PathBuf,
+}
+
+/// Draws the charts and prints the path of each file written.
+pub fn run(args: Args) -> Result<(), CliError> {
+    for path in plot::draw_all(&args.results_dir)? {
+        println!("{}", path.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,258 @@
+//! Checkpoints in the world: triggers, in-band barriers, snapshots, acknowledgements and the
+//! checkpoint-progress watchdog. The protocol is described in [`crate::ft::checkpoint`].
+
+use super::{Event, Status, World, barrier};
+use crate::ft::SnapshotMode;
+use crate::model::{Graph, InstanceId, NodeId, OperatorId, OperatorKind, Routing};
+use crate::sim::{Ctx, SimTime};
+
+/// Barriers an instance of `op` receives per checkpoint: one per input channel, i.e. per
+/// upstream instance that can send to it.
+pub(super) fn expected_barriers(graph: &Graph, op: OperatorId) -> u32 {
+    graph
+        .edges
+        .iter()
+        .filter(|e| e.to == op)
+        .map(|e| match e.routing {
+            Routing::Forward => 1,
+            _ => graph.operator(e.from).parallelism,
+        })
+        .sum()
+}
+
+impl World<'_> {
+    /// Node of the checkpoint coordinator.
+    fn coordinator_node(&self) -> NodeId {
+        self.ft
+            .coordinator
+            .expect("validation requires a coordinator for checkpoints")
+    }
+
+    /// Arrival time of a control message from `from` to `to` sent now.
+    pub(super) fn control_arrival(&mut self, from: NodeId, to: NodeId, now: SimTime) -> SimTime {
+        self.control_messages += 1;
+        if from == to {
+            return now;
+        }
+        let condition = self.link_condition(from, to);
+        self.channels
+            .send_control(&self.scenario.cluster.network, from, to, now, &condition)
+    }
+
+    pub(super) fn on_checkpoint_tick(&mut self, cx: &mut Ctx<'_, Event>) {
+        let config = self
+            .ft
+            .checkpoint
+            .as_ref()
+            .expect("ticks only with checkpoints");
+        let (interval, watchdog) = (config.interval, config.watchdog);
+        cx.schedule_in(interval, Event::CheckpointTick);
+        let coordinator = self.coordinator_node();
+        let now = cx.now();
+        if self.recovering || !self.nodes[coordinator.index()].up {
+            return;
+        }
+        let Some(id) = self.checkpoints.as_mut().and_then(|c| c.start(now)) else {
+            return;
+        };
+        for i in 0..self.instances.len() {
+            if matches!(self.instances[i].op.kind, OperatorKind::Source { .. }) {
+                let node = self.instances[i].node;
+                let at = self.control_arrival(coordinator, node, now);
+                cx.schedule_at(
+                    at,
+                    Event::CheckpointTrigger {
+                        instance: InstanceId(i as u32),
+                        checkpoint: id,
+                    },
+                );
+            }
+        }
+        if let Some(w) = watchdog {
+            cx.schedule_in(w, Event::WatchdogCheck { checkpoint: id });
+        }
+    }
+
+    /// A source records its offset, sends the barrier downstream and acknowledges.
+    pub(super) fn on_checkpoint_trigger(
+        &mut self,
+        i: InstanceId,
+        checkpoint: u32,
+        cx: &mut Ctx<'_, Event>,
+    ) {
+        let state = &mut self.instances[i.index()];
+        if state.status != Status::Running || self.recovering {
+            return;
+        }
+        let src = state.source.as_mut().expect("triggers go to sources");
+        src.offsets.push((checkpoint, src.next_seq));
+        self.forward_barrier(i, checkpoint, cx);
+        self.send_ack(i, checkpoint, cx);
+    }
+
+    /// Sends barrier `checkpoint` to every downstream instance this one can send to.
+    fn forward_barrier(&mut self, i: InstanceId, checkpoint: u32, cx: &mut Ctx<'_, Event>) {
+        let op = self.instances[i.index()].op;
+        let index = self.instances[i.index()].index;
+        for &edge_id in &op.outputs {
+            let edge = &self.scenario.graph.edges[edge_id.index()];
+            let to_op = self.scenario.graph.operator(edge.to);
+            let targets: Vec<InstanceId> = match edge.routing {
+                Routing::Forward => vec![to_op.instance(index)],
+                _ => to_op.instances().collect(),
+            };
+            for to in targets {
+                self.send(i, to, barrier(checkpoint, cx.now()), cx);
+            }
+        }
+    }
+
+    fn send_ack(&mut self, i: InstanceId, checkpoint: u32, cx: &mut Ctx<'_, Event>) {
+        let from = self.instances[i.index()].node;
+        let coordinator = self.coordinator_node();
+        let at = self.control_arrival(from, coordinator, cx.now());
+        cx.schedule_at(
+            at,
+            Event::CheckpointAck {
+                instance: i,
+                checkpoint,
+            },
+        );
+    }
+
+    /// State an instance would write to a snapshot now \[bytes\].
+    fn state_bytes(&self, i: InstanceId) -> u64 {
+        let s = &self.instances[i.index()];
+        let keys = match s.op.kind {
+            OperatorKind::Window { .. } => s.window.len(),
+            _ => s.keys.len(),
+        };
+        keys as u64 * s.op.state_bytes_per_key
+    }
+
+    /// Barrier `checkpoint` reached the head of instance `i`'s queue (or an idle instance).
+    pub(super) fn on_barrier(&mut self, i: InstanceId, checkpoint: u32, cx: &mut Ctx<'_, Event>) {
+        let state = &mut self.instances[i.index()];
+        if state.barriers.0 != checkpoint {
+            state.barriers = (checkpoint, 0);
+        }
+        state.barriers.1 += 1;
+        if state.barriers.1 < state.expected_barriers {
+            return;
+        }
+        if matches!(state.op.kind, OperatorKind::Sink) {
+            self.send_ack(i, checkpoint, cx);
+            return;
+        }
+        let config = self
+            .ft
+            .checkpoint
+            .as_ref()
+            .expect("barriers only with checkpoints");
+        let bytes = self.state_bytes(i);
+        let duration = config.snapshot_time(bytes);
+        let mode = config.mode;
+        self.checkpoint_bytes += bytes;
+        let state = &mut self.instances[i.index()];
+        let epoch = state.epoch;
+        match mode {
+            SnapshotMode::Sync => state.paused = true,
+            SnapshotMode::Async => self.forward_barrier(i, checkpoint, cx),
+        }
+        cx.schedule_in(
+            duration,
+            Event::SnapshotDone {
+                instance: i,
+                epoch,
+                checkpoint,
+            },
+        );
+    }
+
+    pub(super) fn on_snapshot_done(
+        &mut self,
+        i: InstanceId,
+        epoch: u32,
+        checkpoint: u32,
+        cx: &mut Ctx<'_, Event>,
+    ) {
+        let state = &mut self.instances[i.index()];
+        if state.epoch != epoch {
+            return; // the instance crashed meanwhile: the snapshot is lost
+        }
+        if std::mem::replace(&mut state.paused, false) {
+            let node = state.node;
+            self.forward_barrier(i, checkpoint, cx);
+            if self.nodes[node.index()].up {
+                self.wake(i, node, cx);
+            }
+        }
+        self.send_ack(i, checkpoint, cx);
+    }
+
+    pub(super) fn on_checkpoint_ack(
+        &mut self,
+        i: InstanceId,
+        checkpoint: u32,
+        cx: &mut Ctx<'_, Event>,
+    ) {
+        let now = cx.now();
+        if !self.nodes[self.coordinator_node().index()].up {
+            return;
+        }
+        let completed = self
+            .checkpoints
+            .as_mut()
+            .is_some_and(|c| c.ack(checkpoint, i.index(), now));
+        if !completed {
+            return;
+        }
+        // Sources may forget what precedes the completed checkpoint's offsets.
+        for s in &mut self.instances {
+            if let Some(src) = s.source.as_mut()
+                && let Some(k) = src.offsets.iter().position(|&(id, _)| id == checkpoint)
+            {
+                let offset = src.offsets[k].1;
+                src.offsets.drain(..=k);
+                while src
+                    .retained
+                    .front()
+                    .is_some_and(|e| e.id & ((1 << crate::metrics::SEQ_BITS) - 1) < offset)
+                {
+                    src.retained.pop_front();
+                }
+                src.unsent = src.unsent.min(src.retained.len() as u64);
+            }
+        }
+    }
+
+    /// Checkpoint-progress watchdog: instances that have not acknowledged `checkpoint` by now
+    /// are suspected (a hang keeps heartbeats flowing but stops barriers) and the job rolls
+    /// back, restarting them.
+    pub(super) fn on_watchdog_check(&mut self, checkpoint: u32, cx: &mut Ctx<'_, Event>) {
+        if self.recovering || !self.nodes[self.coordinator_node().index()].up {
+            return;
+        }
+        let laggards = self
+            .checkpoints
+            .as_ref()
+            .map(|c| c.laggards(checkpoint))
+            .unwrap_or_default();
+        // Only live instances are the watchdog's business; dead ones are the detector's.
+        let stuck: Vec<usize> = laggards
+            .into_iter()
+            .filter(|&i| {
+                self.instances[i].status == Status::Running
+                    && self.nodes[self.instances[i].node.index()].up
+            })
+            .collect();
+        if stuck.is_empty() {
+            return;
+        }
+        let now = cx.now();
+        for &i in &stuck {
+            self.recorder.watchdog_suspicion(i as u32, now);
+        }
+        self.global_rollback(cx);
+    }
+}
