@@ -7,6 +7,7 @@ mod determinism;
 mod examples;
 mod faults;
 mod mechanisms;
+mod recovery;
 mod scenario_errors;
 mod scenario_files;
 

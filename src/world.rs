@@ -523,7 +523,8 @@ impl<'s> World<'s> {
         }
         if event.id == BARRIER_ID {
             if state.status == Status::Running {
-                if state.queue.is_empty() {
+                // A hung or snapshotting instance handles the barrier only when it serves again.
+                if state.queue.is_empty() && !state.hung && !state.paused {
                     self.on_barrier(i, event.key as u32, cx);
                 } else {
                     state.queue.push_back(Queued {

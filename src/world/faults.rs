@@ -221,13 +221,13 @@ impl World<'_> {
             return;
         }
         state.hung = true;
-        self.recorder.open_episode(EpisodeKind::Hang, i.0, now, &[]);
-        let state = &mut self.instances[i.index()];
         if std::mem::replace(&mut state.in_ready, false) {
             let node = state.node;
             self.nodes[node.index()].ready.retain(|&x| x != i);
         }
         self.recorder.instance_down(i.index(), now);
+        self.recorder
+            .open_episode(EpisodeKind::Hang, i.0, now, &[i.index()]);
     }
 
     fn unhang(&mut self, i: InstanceId, cx: &mut Ctx<'_, Event>) {
