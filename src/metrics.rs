@@ -20,12 +20,15 @@
 //! | `availability_mean` | mean over instances of the fraction of `[W, T)` each is up (= mean partition availability when instances own equal shares of partitions). |
 //! | `downtime_system_s` | time in `[W, T)` with at least one instance down. |
 //! | `suspicions`, `false_suspicions` | suspicions raised by the failure detector in `[W, T)`; false ones target a node that was up. |
-//! | `episodes` | recovery episodes (one per node crash or instance crash) starting in `[W, T)`. |
+//! | `episodes` | recovery episodes starting in `[W, T)`: one per node crash, instance crash (poison), false failover and hang. |
 //! | `detection_time_mean_s` | over those episodes that were detected: suspicion time − crash time. |
-//! | `recovery_time_mean_s` | over those episodes that completed: time at which the last affected instance runs again − fault time. |
+//! | `recovery_time_mean_s` | over those episodes that completed: time at which the last affected instance is up again − fault time (with checkpoints: restored and caught up). A fault that took no instance down has no recovery time. |
+//! | `watchdog_suspicions` | instances suspected by the checkpoint-progress watchdog in `[W, T)`. |
+//! | `control_messages` | heartbeats and checkpoint triggers and acknowledgements sent over the whole run. |
+//! | `events_replayed` | copies of source events sent again by replays, over the whole run. |
 //! | `events_lost`, `events_duplicated` | per source event (see [`DeliveryLedger`]): an event is *processed* when delivered at a sink, filtered by a map or folded into a window. Duplicated: processed again. Lost: emitted, never processed, and not pending (queued, on the wire, in service or retained for replay) at `T`. Whole run. |
 //! | `checkpoints_completed`, `checkpoint_bytes` | checkpoints completed over the whole run, and the state bytes their snapshots wrote. |
-//! | `events_*` | counts over the whole run `[0, T)`, for conservation: `emitted + spawned = delivered + absorbed + dropped + in_flight`, where `spawned` counts extra events created by operators (a flat-map's 2nd output, window results, copies sent to a second output edge), `absorbed` counts inputs consumed without an output (filtered, or folded into a window), `dropped` counts events lost to faults, and `in_flight` counts events queued, in service or on the wire at `T`. |
+//! | `events_*` | counts over the whole run `[0, T)`, for conservation: `emitted + spawned + replayed = delivered + absorbed + dropped + in_flight`, where `spawned` counts extra events created by operators (a flat-map's 2nd output, window results, copies sent to a second output edge), `absorbed` counts inputs consumed without an output (filtered, or folded into a window), `dropped` counts events lost to faults, and `in_flight` counts events queued, in service, on the wire or waiting in a source for replay at `T`. |
 //!
 //! Per instance the recorder also keeps Little's-law data over `[W, T)`: the time-average
 //! number of events in the instance (queued + in service) `L`, the arrival rate `λ` and the
