@@ -96,6 +96,19 @@ fn groups(
     (!overlap).then_some((a, b))
 }
 
+/// A fault that starts at `start` and ends `duration_s` seconds later.
+fn episode(
+    start: SimTime,
+    duration_s: f64,
+    begin: FaultEvent,
+    end: FaultEvent,
+) -> FaultModelConfig {
+    FaultModelConfig::Scripted(vec![
+        (start, begin),
+        (start + SimDuration::from_secs_f64(duration_s), end),
+    ])
+}
+
 /// Validates `specs` and builds the runtime fault setup.
 pub(super) fn build_faults(
     specs: &mut [FaultSpec],
@@ -177,13 +190,12 @@ pub(super) fn build_faults(
                 );
                 n.map(|node| {
                     let crash = at(*at_s);
-                    FaultModelConfig::Scripted(vec![
-                        (crash, FaultEvent::NodeCrash { node }),
-                        (
-                            crash + SimDuration::from_secs_f64(*repair_s),
-                            FaultEvent::NodeRepair { node },
-                        ),
-                    ])
+                    episode(
+                        crash,
+                        *repair_s,
+                        FaultEvent::NodeCrash { node },
+                        FaultEvent::NodeRepair { node },
+                    )
                 })
             }
             FaultSpec::Partition {
@@ -196,13 +208,12 @@ pub(super) fn build_faults(
                     let partition = setup.partitions.len() as u16;
                     setup.partitions.push(NetworkPartition { a, b });
                     let start = at(*at_s);
-                    FaultModelConfig::Scripted(vec![
-                        (start, FaultEvent::PartitionStart { partition }),
-                        (
-                            start + SimDuration::from_secs_f64(*duration_s),
-                            FaultEvent::PartitionEnd { partition },
-                        ),
-                    ])
+                    episode(
+                        start,
+                        *duration_s,
+                        FaultEvent::PartitionStart { partition },
+                        FaultEvent::PartitionEnd { partition },
+                    )
                 })
             }
             FaultSpec::RandomPartitions {
@@ -263,13 +274,12 @@ pub(super) fn build_faults(
                             extra_latency,
                         });
                         let start = at(*at_s);
-                        Some(FaultModelConfig::Scripted(vec![
-                            (start, FaultEvent::SpikeStart { spike }),
-                            (
-                                start + SimDuration::from_secs_f64(*duration_s),
-                                FaultEvent::SpikeEnd { spike },
-                            ),
-                        ]))
+                        Some(episode(
+                            start,
+                            *duration_s,
+                            FaultEvent::SpikeStart { spike },
+                            FaultEvent::SpikeEnd { spike },
+                        ))
                     }
                     _ => None,
                 }
@@ -299,13 +309,12 @@ pub(super) fn build_faults(
                 });
                 target.map(|instance| {
                     let start = at(*at_s);
-                    FaultModelConfig::Scripted(vec![
-                        (start, FaultEvent::HangStart { instance }),
-                        (
-                            start + SimDuration::from_secs_f64(*duration_s),
-                            FaultEvent::HangEnd { instance },
-                        ),
-                    ])
+                    episode(
+                        start,
+                        *duration_s,
+                        FaultEvent::HangStart { instance },
+                        FaultEvent::HangEnd { instance },
+                    )
                 })
             }
             FaultSpec::Straggler {
@@ -325,19 +334,15 @@ pub(super) fn build_faults(
                     .filter(|_| ok)
                     .map(|node| {
                         let start = at(*at_s);
-                        FaultModelConfig::Scripted(vec![
-                            (
-                                start,
-                                FaultEvent::SlowStart {
-                                    node,
-                                    factor: *factor,
-                                },
-                            ),
-                            (
-                                start + SimDuration::from_secs_f64(*duration_s),
-                                FaultEvent::SlowEnd { node },
-                            ),
-                        ])
+                        episode(
+                            start,
+                            *duration_s,
+                            FaultEvent::SlowStart {
+                                node,
+                                factor: *factor,
+                            },
+                            FaultEvent::SlowEnd { node },
+                        )
                     })
             }
             FaultSpec::Poison { key, at_s } => {

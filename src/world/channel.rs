@@ -50,6 +50,33 @@ pub struct LinkCondition {
     pub extra_latency: SimDuration,
 }
 
+/// When the first transmission that can succeed leaves, and how many were cut before it: a
+/// partition loses every transmission until it heals, and the sender retries every
+/// retransmission timeout `rto` [ns], so the first possible success is the first retry after
+/// the heal.
+fn first_possible_try(now: SimTime, rto: u64, condition: &LinkCondition) -> (SimTime, u32) {
+    match condition.blocked_until {
+        Some(heal) if heal > now => {
+            let k = (heal - now).as_nanos().div_ceil(rto);
+            let at = now.saturating_add(SimDuration::from_nanos(k.saturating_mul(rto)));
+            (at, k.min(u64::from(u32::MAX / 2)) as u32)
+        }
+        _ => (now, 0),
+    }
+}
+
+/// Transmissions lost before the first success with loss probability `loss`: geometric,
+/// P(k) = loss^k·(1 − loss), drawn by inversion in O(1) so that a loss close to 1 cannot
+/// stall the run.
+fn lost_transmissions(loss: f64, rng: &mut SimRng) -> u32 {
+    if loss > 0.0 {
+        let u = 1.0 - crate::model::unit_draw(rng); // in (0, 1]
+        (u.ln() / loss.ln()).floor().min(f64::from(u32::MAX / 2)) as u32
+    } else {
+        0
+    }
+}
+
 /// Control streams are numbered after the data streams of every possible node.
 const CONTROL_STREAM_OFFSET: u32 = 1 << 20;
 
@@ -126,20 +153,10 @@ impl Channels {
     ) -> SimTime {
         let link = network.link(from, to);
         let rto = link.retransmit_timeout.as_nanos().max(1);
-        let first_try = match condition.blocked_until {
-            Some(heal) if heal > now => now.saturating_add(SimDuration::from_nanos(
-                (heal - now).as_nanos().div_ceil(rto).saturating_mul(rto),
-            )),
-            _ => now,
-        };
+        let (first_try, _) = first_possible_try(now, rto, condition);
         let rng = &mut self.control_rngs[from.index()];
         let loss = 1.0 - (1.0 - link.loss) * (1.0 - condition.extra_loss);
-        let lost = if loss > 0.0 {
-            let u = 1.0 - crate::model::unit_draw(rng);
-            (u.ln() / loss.ln()).floor().min(f64::from(u32::MAX / 2)) as u64
-        } else {
-            0
-        };
+        let lost = u64::from(lost_transmissions(loss, rng));
         first_try
             .saturating_add(SimDuration::from_nanos(rto.saturating_mul(lost)))
             .saturating_add(link.latency.sample(rng))
@@ -198,27 +215,10 @@ impl Channels {
     ) -> (LinkId, SimTime, u32) {
         let link = network.link(from, to_node);
         let rto = link.retransmit_timeout.as_nanos().max(1);
-        // A partition: every transmission is lost until it heals; the sender retries every
-        // retransmission timeout, so the first transmission that can succeed leaves at the
-        // first retry after the heal.
-        let (first_try, cut_attempts) = match condition.blocked_until {
-            Some(heal) if heal > now => {
-                let k = (heal - now).as_nanos().div_ceil(rto);
-                let at = now.saturating_add(SimDuration::from_nanos(k.saturating_mul(rto)));
-                (at, k.min(u64::from(u32::MAX / 2)) as u32)
-            }
-            _ => (now, 0),
-        };
-        // Transmissions lost before the first success are geometric, P(k) = p^k·(1 − p):
-        // drawn by inversion in O(1), so a loss close to 1 cannot stall the run.
+        let (first_try, cut_attempts) = first_possible_try(now, rto, condition);
         let rng = &mut self.rngs[from.index()];
         let loss = 1.0 - (1.0 - link.loss) * (1.0 - condition.extra_loss);
-        let lost = if loss > 0.0 {
-            let u = 1.0 - crate::model::unit_draw(rng); // in (0, 1]
-            (u.ln() / loss.ln()).floor().min(f64::from(u32::MAX / 2)) as u32
-        } else {
-            0
-        };
+        let lost = lost_transmissions(loss, rng);
         let latency = link
             .latency
             .sample(rng)
