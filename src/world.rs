@@ -331,7 +331,11 @@ impl<'s> World<'s> {
         let plan = scenario
             .faults
             .plan(scenario.metrics.end, master_seed, replication);
-        let mut ledger = DeliveryLedger::new(graph.instances.len());
+        let mut ledger = if scenario.faults.is_empty() {
+            DeliveryLedger::disabled()
+        } else {
+            DeliveryLedger::new(graph.instances.len())
+        };
         for (i, inst) in graph.instances.iter().enumerate() {
             if let OperatorKind::Source { arrivals, .. } = &graph.operator(inst.operator).kind {
                 // Expected events plus 10 %: the bitset then never grows in steady state.
