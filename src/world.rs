@@ -159,6 +159,9 @@ struct InstanceState<'s> {
     hung: bool,
     /// Writing a synchronous snapshot: no new service meanwhile.
     paused: bool,
+    /// `status == Running && !hung && !paused`, kept up to date by
+    /// [`InstanceState::refresh_serving`]: the hot paths test one flag.
+    serving: bool,
     /// Barriers expected per checkpoint: one from every input channel.
     expected_barriers: u32,
     /// (checkpoint, barriers received for it).
@@ -186,6 +189,13 @@ enum Status {
     Down,
     /// A replacement is starting; events sent to it meanwhile are lost.
     Restarting,
+}
+
+impl InstanceState<'_> {
+    /// Recomputes `serving`; call after changing `status`, `hung` or `paused`.
+    fn refresh_serving(&mut self) {
+        self.serving = self.status == Status::Running && !self.hung && !self.paused;
+    }
 }
 
 /// How one edge reaches its downstream instances.
@@ -305,6 +315,7 @@ impl<'s> World<'s> {
                     status: Status::Running,
                     hung: false,
                     paused: false,
+                    serving: true,
                     expected_barriers: expected_barriers(graph, inst.operator),
                     barriers: (0, 0),
                     catching_up_since: None,
@@ -522,10 +533,11 @@ impl<'s> World<'s> {
     fn arrive(&mut self, i: InstanceId, event: DataEvent, cx: &mut Ctx<'_, Event>) {
         let now = cx.now();
         let state = &mut self.instances[i.index()];
-        if event.id == VOID_ID {
+        // VOID_ID and BARRIER_ID are the two largest odd ids: one comparison on the data path.
+        if event.id >= VOID_ID && event.id == VOID_ID {
             return; // sent before a rollback; already counted as dropped
         }
-        if event.id == BARRIER_ID {
+        if event.id >= VOID_ID && event.id == BARRIER_ID {
             if state.status == Status::Running {
                 // A hung or snapshotting instance handles the barrier only when it serves again.
                 if state.queue.is_empty() && !state.hung && !state.paused {
@@ -571,9 +583,7 @@ impl<'s> World<'s> {
             if n.free_cores == 0
                 || !n.ready.is_empty()
                 || s.in_ready
-                || s.hung
-                || s.paused
-                || s.status != Status::Running
+                || !s.serving
                 || s.busy >= s.slots.len() as u32
                 || s.queue.is_empty()
                 || !self.start_service(i, cx)
@@ -594,9 +604,7 @@ impl<'s> World<'s> {
     fn make_ready(&mut self, i: InstanceId) {
         let state = &mut self.instances[i.index()];
         if !state.in_ready
-            && state.status == Status::Running
-            && !state.hung
-            && !state.paused
+            && state.serving
             && state.busy < state.slots.len() as u32
             && !state.queue.is_empty()
         {

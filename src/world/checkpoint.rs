@@ -156,7 +156,10 @@ impl World<'_> {
         let state = &mut self.instances[i.index()];
         let epoch = state.epoch;
         match mode {
-            SnapshotMode::Sync => state.paused = true,
+            SnapshotMode::Sync => {
+                state.paused = true;
+                state.refresh_serving();
+            }
             SnapshotMode::Async => self.forward_barrier(i, checkpoint, cx),
         }
         cx.schedule_in(
@@ -181,6 +184,7 @@ impl World<'_> {
             return; // the instance crashed meanwhile: the snapshot is lost
         }
         if std::mem::replace(&mut state.paused, false) {
+            state.refresh_serving();
             let node = state.node;
             self.forward_barrier(i, checkpoint, cx);
             if self.nodes[node.index()].up {

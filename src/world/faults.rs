@@ -138,6 +138,7 @@ impl World<'_> {
         state.window.drain().for_each(drop);
         state.keys = Default::default();
         state.status = Status::Down;
+        state.refresh_serving();
         let was_ready = std::mem::replace(&mut state.in_ready, false);
         let node = &mut self.nodes[state.node.index()];
         if node.up {
@@ -190,6 +191,7 @@ impl World<'_> {
         let delay = self.ft.restart.sample(&mut self.strategy_rng) + self.restore_time(i);
         let state = &mut self.instances[i.index()];
         state.status = Status::Restarting;
+        state.refresh_serving();
         cx.schedule_in(
             delay,
             Event::RestartDone {
@@ -208,6 +210,7 @@ impl World<'_> {
             return; // crashed again, or its node went down meanwhile
         }
         self.instances[i.index()].status = Status::Running;
+        self.instances[i.index()].refresh_serving();
         if self.checkpoints.is_some() {
             self.restored(i, cx);
         } else {
@@ -221,6 +224,7 @@ impl World<'_> {
             return;
         }
         state.hung = true;
+        state.refresh_serving();
         if std::mem::replace(&mut state.in_ready, false) {
             let node = state.node;
             self.nodes[node.index()].ready.retain(|&x| x != i);
@@ -236,6 +240,7 @@ impl World<'_> {
             return;
         }
         state.hung = false;
+        state.refresh_serving();
         let node = state.node;
         if state.status == Status::Running {
             self.recorder.instance_up(i.index(), cx.now());
