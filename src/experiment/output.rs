@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::RunResult;
-use crate::metrics::CDF_PROBABILITIES;
+use crate::metrics::{CDF_PROBABILITIES, EpisodeKind};
 use crate::scenario::CURRENT_VERSION;
 
 /// Why results could not be written.
@@ -232,8 +232,25 @@ pub fn cdf_csv(result: &RunResult) -> String {
 /// seconds of simulated time (empty when a phase did not happen before the end).
 pub fn episodes_csv(result: &RunResult) -> String {
     let mut out = String::from(
-        "variant,replication,kind,target,fault_s,detected_s,recovered_s,detection_s,recovery_s\n",
+        "variant,replication,kind,target,target_name,fault_s,detected_s,recovered_s,detection_s,recovery_s\n",
     );
+    let scenario = &result.scenario;
+    // Node kinds name a node; instance kinds name `operator#index`. Names are [a-z0-9-], so
+    // the field never needs quoting.
+    let name = |e: &crate::metrics::Episode| match e.kind {
+        EpisodeKind::NodeCrash | EpisodeKind::FalseFailover => scenario
+            .cluster
+            .nodes
+            .get(e.target as usize)
+            .map_or(String::new(), |n| n.name.clone()),
+        EpisodeKind::InstanceCrash | EpisodeKind::Hang => scenario
+            .graph
+            .instances
+            .get(e.target as usize)
+            .map_or(String::new(), |i| {
+                format!("{}#{}", scenario.graph.operator(i.operator).name, i.index)
+            }),
+    };
     let opt = |t: Option<crate::sim::SimTime>| t.map_or(String::new(), |t| num(t.as_secs_f64()));
     for cell in &result.cells {
         for (r, rep) in cell.replications.iter().enumerate() {
@@ -243,10 +260,11 @@ pub fn episodes_csv(result: &RunResult) -> String {
                 };
                 writeln!(
                     out,
-                    "{},{r},{},{},{},{},{},{},{}",
+                    "{},{r},{},{},{},{},{},{},{},{}",
                     cell.label,
                     e.kind.label(),
                     e.target,
+                    name(e),
                     num(e.fault_at.as_secs_f64()),
                     opt(e.detected_at),
                     opt(e.recovered_at),
