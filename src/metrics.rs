@@ -27,6 +27,7 @@
 //! | `control_messages` | heartbeats and checkpoint triggers and acknowledgements sent over the whole run. |
 //! | `events_replayed` | copies of source events sent again by replays, over the whole run. |
 //! | `events_lost`, `events_duplicated` | per source event (see [`DeliveryLedger`]): an event is *processed* when delivered at a sink, filtered by a map or folded into a window. Duplicated: processed again. Lost: emitted, never processed, and not pending (queued, on the wire, in service or retained for replay) at `T`. Whole run. |
+//! | `cost_bytes` | `network_bytes` + `checkpoint_bytes`: the traffic a strategy costs, over the whole run. |
 //! | `checkpoints_completed`, `checkpoint_bytes` | checkpoints completed over the whole run, and the state bytes their snapshots wrote. |
 //! | `events_*` | counts over the whole run `[0, T)`, for conservation: `emitted + spawned + replayed = delivered + absorbed + dropped + in_flight`, where `spawned` counts extra events created by operators (a flat-map's 2nd output, window results, copies sent to a second output edge), `absorbed` counts inputs consumed without an output (filtered, or folded into a window), `dropped` counts events lost to faults, and `in_flight` counts events queued, in service, on the wire or waiting in a source for replay at `T`. |
 //!

@@ -10,7 +10,7 @@
 //! | `throughput` | deliveries per second over simulated time (warm-up included, each bucket at its midpoint) of replication 0 of each variant, with the fault (red), detection (orange), recovery (green) and false-failover (black) times of the first variant's replication 0 as dashed vertical marks | `timeseries.csv`, `episodes.csv` |
 //! | `availability` | `availability_system` per variant with its confidence interval | `summary.csv` |
 //! | `recovery_time` | `recovery_time_mean_s` per variant with its confidence interval | `summary.csv` |
-//! | `cost_vs_recovery` | network traffic (`network_bytes`) against `recovery_time_mean_s`, one labelled point per variant, intervals in both directions | `summary.csv` |
+//! | `cost_vs_recovery` | cost (`cost_bytes`: network plus checkpoint bytes; `network_bytes` for older results) against `recovery_time_mean_s`, one labelled point per variant, intervals in both directions | `summary.csv` |
 //!
 //! One series is drawn per variant, in order of first appearance, and a variant keeps its
 //! colour across charts. A chart whose input file is missing, or whose values are all

@@ -872,6 +872,10 @@ impl<'s> World<'s> {
         operator_metrics.push(("checkpoints_completed".to_string(), f64::from(completed)));
         operator_metrics.push(("checkpoints_aborted".to_string(), f64::from(aborted)));
         operator_metrics.push(("checkpoint_bytes".to_string(), self.checkpoint_bytes as f64));
+        operator_metrics.push((
+            "cost_bytes".to_string(),
+            (self.network_bytes + self.checkpoint_bytes) as f64,
+        ));
         operator_metrics.push(("control_messages".to_string(), self.control_messages as f64));
         operator_metrics.push(("network_messages".to_string(), self.network_messages as f64));
         operator_metrics.push(("network_bytes".to_string(), self.network_bytes as f64));

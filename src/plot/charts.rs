@@ -311,7 +311,9 @@ fn recovery_time(results: &Results) -> Option<PerVariant> {
 
 fn cost_vs_recovery(results: &Results) -> Option<CostVsRecovery> {
     let recovery = estimates(results, "recovery_time_mean_s", 1.0)?;
-    let cost = estimates(results, "network_bytes", 1e-6)?;
+    // Older results have no `cost_bytes`: fall back to network traffic alone.
+    let cost = estimates(results, "cost_bytes", 1e-6)
+        .or_else(|| estimates(results, "network_bytes", 1e-6))?;
     let points: Vec<_> = recovery
         .into_iter()
         .filter_map(|(variant, colour, r)| {
@@ -643,7 +645,7 @@ impl CostVsRecovery {
         let mut chart = builder(root, &self.title).build_cartesian_2d(x, y)?;
         draw_mesh(
             &mut chart,
-            Axis::new("network traffic per replication [MB]", &x_ticks),
+            Axis::new("network + checkpoint bytes per replication [MB]", &x_ticks),
             Axis::new("mean recovery time [s]", &y_ticks),
         )?;
         let at =

@@ -239,3 +239,44 @@ fn crash_example_detects_within_heartbeat_bounds_and_recovers_after_detection() 
     }
     assert!(failovers > 0, "the example is meant to show failovers");
 }
+
+/// `checkpoint-interval-tradeoff.ron`: rollback variants lose nothing in any replication,
+/// restart-only loses events and duplicates none, and a 5 s interval (against 1 s) gives
+/// significantly more duplicates and fewer checkpoint bytes (paired over the same crashes).
+#[test]
+fn checkpoint_interval_tradeoff_shows_loss_duplicates_and_cost() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios/examples/checkpoint-interval-tradeoff.ron");
+    let scenario = crate::scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let result = crate::experiment::run(&scenario, scenario.seed.unwrap(), 2, &|_| {})
+        .unwrap_or_else(|e| panic!("{e}"));
+    let cell = |label: &str| result.cells.iter().find(|c| c.label == label).expect(label);
+    for label in ["checkpoint-1s", "checkpoint-5s"] {
+        assert!(
+            cell(label).values("events_lost").iter().all(|&v| v == 0.0),
+            "{label} lost events"
+        );
+    }
+    let restart = cell("restart-only");
+    assert!(
+        restart.values("events_lost").iter().all(|&v| v > 0.0),
+        "restart-only must lose events"
+    );
+    assert!(
+        restart
+            .values("events_duplicated")
+            .iter()
+            .all(|&v| v == 0.0)
+    );
+    let comparisons = result.compare(0.95);
+    let diff = |metric: &str| {
+        let c = comparisons
+            .iter()
+            .find(|c| c.variant == "checkpoint-5s" && c.metric == metric)
+            .expect(metric);
+        assert!(c.is_significant(), "{c:?}");
+        c.difference.unwrap().mean
+    };
+    assert!(diff("events_duplicated") > 0.0);
+    assert!(diff("checkpoint_bytes") < 0.0);
+}
