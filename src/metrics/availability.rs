@@ -130,11 +130,6 @@ impl AvailabilityTracker {
         }
     }
 
-    /// Whether instance `i` is down.
-    pub fn is_down(&self, i: usize) -> bool {
-        self.down_since[i].is_some()
-    }
-
     /// Opens an episode for a fault at `now` affecting `instances` (those not already in an
     /// open episode join it).
     pub fn open_episode(

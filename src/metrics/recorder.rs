@@ -327,11 +327,6 @@ impl Recorder {
         self.availability.instance_up(i, now);
     }
 
-    /// Whether instance `i` is counted down.
-    pub fn is_down(&self, i: usize) -> bool {
-        self.availability.is_down(i)
-    }
-
     /// A fault at `now` took down `instances`.
     pub fn open_episode(
         &mut self,
