@@ -159,22 +159,26 @@ fn fault_times_do_not_depend_on_fault_handling() {
     let detected = run(&parse(&text(
         r#"coordinator: "coord", spares: ["spare"], detector: Heartbeat(interval_ms: 50.0, timeout_ms: 200.0)"#,
     )));
-    let faults = |r: &crate::experiment::RunResult| -> Vec<Vec<(u64, u32)>> {
-        only_cell(r)
-            .replications
-            .iter()
-            .map(|rep| {
-                rep.episodes
-                    .iter()
-                    .filter(|e| e.kind == EpisodeKind::NodeCrash)
-                    .map(|e| (e.fault_at.as_nanos(), e.target))
-                    .collect()
-            })
-            .collect()
-    };
-    let (a, b) = (faults(&plain), faults(&detected));
+    let (a, b) = (
+        crash_times(only_cell(&plain)),
+        crash_times(only_cell(&detected)),
+    );
     assert!(a.iter().all(|r| !r.is_empty()), "expected crashes: {a:?}");
     assert_eq!(a, b);
+}
+
+/// Per replication, the (time [ns], node) of every node crash.
+fn crash_times(cell: &crate::experiment::CellResult) -> Vec<Vec<(u64, u32)>> {
+    cell.replications
+        .iter()
+        .map(|rep| {
+            rep.episodes
+                .iter()
+                .filter(|e| e.kind == EpisodeKind::NodeCrash)
+                .map(|e| (e.fault_at.as_nanos(), e.target))
+                .collect()
+        })
+        .collect()
 }
 
 fn variants_scenario() -> crate::scenario::Scenario {
@@ -204,22 +208,10 @@ fn variants_scenario() -> crate::scenario::Scenario {
 fn every_variant_sees_identical_fault_times() {
     let result = run(&variants_scenario());
     assert_eq!(result.cells.len(), 3);
-    let crashes = |cell: &crate::experiment::CellResult| -> Vec<Vec<(u64, u32)>> {
-        cell.replications
-            .iter()
-            .map(|rep| {
-                rep.episodes
-                    .iter()
-                    .filter(|e| e.kind == EpisodeKind::NodeCrash)
-                    .map(|e| (e.fault_at.as_nanos(), e.target))
-                    .collect()
-            })
-            .collect()
-    };
-    let first = crashes(&result.cells[0]);
+    let first = crash_times(&result.cells[0]);
     assert!(first.iter().all(|r| !r.is_empty()), "{first:?}");
     for cell in &result.cells[1..] {
-        assert_eq!(crashes(cell), first, "variant {}", cell.label);
+        assert_eq!(crash_times(cell), first, "variant {}", cell.label);
     }
 }
 
