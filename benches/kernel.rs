@@ -8,7 +8,8 @@
 //!   same run, not with absolute numbers from another day.
 //! - `faultline/mm1`: one replication of `scenarios/bench/mm1-rho09.ron` through the real
 //!   engine and dataflow world (about 2·10⁶ kernel events), setup and summary included.
-//! - `faultline/sensor-monitoring`: one replication of `scenarios/sensor-monitoring.ron`.
+//! - `faultline/sensor-pipeline`: one replication of `scenarios/validation/sensor-pipeline.ron`
+//!   (the sensor-monitoring pipeline without faults).
 //! - `engine/empty_handler`: the faultline `Engine` driving a handler that only reschedules
 //!   itself (two pending events, as in M/M/1): the kernel's own overhead.
 //!
@@ -237,7 +238,7 @@ fn bench_faultline(c: &mut Criterion) {
     let mut group = c.benchmark_group("faultline");
     for (name, file) in [
         ("mm1", "bench/mm1-rho09.ron"),
-        ("sensor-monitoring", "sensor-monitoring.ron"),
+        ("sensor-pipeline", "validation/sensor-pipeline.ron"),
     ] {
         let scenario = load(file);
         let events = replicate(&scenario);
@@ -269,7 +270,7 @@ fn main() {
     // each benchmark once as a smoke test.
     if std::env::args().any(|a| a == "--bench") {
         report_allocations("bench/mm1-rho09.ron");
-        report_allocations("sensor-monitoring.ron");
+        report_allocations("validation/sensor-pipeline.ron");
     }
     benches();
     Criterion::default().configure_from_args().final_summary();

@@ -1,5 +1,8 @@
 //! Fault tolerance: how a system notices failures and recovers from them.
 //!
+//! Detectors, the checkpoint protocol's bookkeeping and the replication strategies live
+//! here as plain state machines and decisions; the world in [`crate::world`] applies them.
+//!
 //! Failure detectors turn heartbeat arrivals into suspicions. Each detector is a small
 //! deterministic state machine that the world drives through events: it never reads the
 //! clock itself and never schedules anything; it returns the time at which a node should be
@@ -7,9 +10,14 @@
 
 pub mod checkpoint;
 pub mod detector;
+pub mod replication;
 
 pub use checkpoint::{CheckpointConfig, CheckpointCoordinator, SnapshotMode};
 pub use detector::{FailureDetector, HeartbeatDetector, PhiAccrualDetector};
+pub use replication::{
+    ActiveReplication, NoReplication, PassiveReplication, RecoverySemantics, Replication,
+    ReplicationStrategy, RollbackScope, StandbySync, UpstreamBackup,
+};
 
 use crate::model::{DurationDist, NodeId};
 use crate::sim::SimDuration;
@@ -79,6 +87,8 @@ pub struct FaultTolerance {
     /// replays (no loss, duplicates possible); without, a restarted instance starts empty
     /// (gap: what it held is lost).
     pub checkpoint: Option<CheckpointConfig>,
+    /// What stands by for each instance and how a failed one is replaced.
+    pub replication: Replication,
 }
 
 impl Default for FaultTolerance {
@@ -89,6 +99,7 @@ impl Default for FaultTolerance {
             spares: Vec::new(),
             restart: DurationDist::Const(SimDuration::ZERO),
             checkpoint: None,
+            replication: Replication::default(),
         }
     }
 }

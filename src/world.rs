@@ -20,7 +20,9 @@ mod detection;
 mod event;
 mod faults;
 mod keys;
+mod logs;
 mod recovery;
+mod replicas;
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -31,10 +33,15 @@ use rand::SeedableRng;
 pub use channel::{Channels, LinkCondition, LinkId};
 use checkpoint::expected_barriers;
 pub use event::Event;
-use keys::{KeySet, WindowTable};
+use keys::{KeySet, StateCopy, WindowTable};
+use logs::OutputLog;
+use replicas::Dedup;
 
 use crate::fault::FaultPlan;
-use crate::ft::{CheckpointCoordinator, FailureDetector, FaultTolerance};
+use crate::ft::replication::StateSource;
+use crate::ft::{
+    CheckpointCoordinator, FailureDetector, FaultTolerance, ReplicationStrategy, RollbackScope,
+};
 use crate::metrics::{Conservation, DeliveryLedger, Recorder, ReplicationSummary};
 use crate::model::{
     ArrivalPhase, DataEvent, Graph, InstanceId, NodeId, Operator, OperatorId, OperatorKind,
@@ -178,6 +185,29 @@ struct InstanceState<'s> {
     peak_keys: usize,
     /// Round-robin position per output edge (rebalance routing).
     next_target: Vec<u32>,
+    /// The graph instance this one is a copy of (itself unless it is an active replica).
+    logical: InstanceId,
+    /// What it sent downstream since it became durable there (local replay only).
+    log: Option<OutputLog>,
+    /// First-copy filter (active replication only).
+    dedup: Option<Dedup>,
+    /// State at each pending or last complete checkpoint, oldest first.
+    snapshots: Vec<(u32, StateCopy)>,
+    /// Where the replacement being started takes its state from.
+    restore_from: StateSource,
+    /// Moved onto its passive standby's node: the restart is a promotion.
+    promoting: bool,
+    /// Continuous standby sync: ids applied since the last complete checkpoint, and their
+    /// count when each barrier passed.
+    applied: Vec<u64>,
+    applied_marks: Vec<(u32, usize)>,
+    /// Continuous standby sync: the standby's copy of the state when the primary failed.
+    standby_copy: Option<StateCopy>,
+    /// Latest checkpoint whose barriers this instance has all received.
+    last_barrier: u32,
+    /// Window under upstream backup: `last_barrier` when it last emitted (what it folded in
+    /// before that checkpoint is reflected downstream).
+    durable: u32,
 }
 
 /// Life-cycle of an operator instance.
@@ -258,6 +288,17 @@ pub struct World<'s> {
     catching_up: u32,
     /// A rollback is in progress: sources hold back until every instance runs again.
     recovering: bool,
+    /// The variant's replication strategy.
+    strategy: &'s dyn ReplicationStrategy,
+    /// Failures roll back only the failed instances, replayed from upstream output logs.
+    local: bool,
+    /// Per logical instance under active replication: its copies (primary first). Empty
+    /// without replication.
+    groups: Vec<Vec<InstanceId>>,
+    /// Per logical instance under passive replication: its standby's node.
+    standby: Vec<Option<NodeId>>,
+    /// Passive standbys receive every state change (log shipping).
+    standby_sync_continuous: bool,
 }
 
 impl<'s> World<'s> {
@@ -325,9 +366,109 @@ impl<'s> World<'s> {
                     window: WindowTable::default(),
                     peak_keys: 0,
                     next_target: vec![0; op.outputs.len()],
+                    logical: InstanceId(i as u32),
+                    log: None,
+                    dedup: None,
+                    snapshots: Vec::new(),
+                    restore_from: StateSource::Empty,
+                    promoting: false,
+                    applied: Vec::new(),
+                    applied_marks: Vec::new(),
+                    standby_copy: None,
+                    last_barrier: 0,
+                    durable: 0,
                 }
             })
-            .collect();
+            .collect::<Vec<_>>();
+        let ft = &variant.fault_tolerance;
+        let strategy = ft.replication.strategy();
+        let mut instances = instances;
+        let logical_count = instances.len();
+        let mut groups = Vec::new();
+        if strategy.replicas() > 1 {
+            // Copies go to distinct nodes among those that are neither the coordinator nor
+            // spares; each draws service times from its own stream.
+            let workers: Vec<NodeId> = (0..scenario.cluster.nodes.len())
+                .map(|n| NodeId(n as u32))
+                .filter(|n| Some(*n) != ft.coordinator && !ft.spares.contains(n))
+                .collect();
+            groups = (0..logical_count)
+                .map(|l| vec![InstanceId(l as u32)])
+                .collect();
+            for l in 0..logical_count {
+                if !Self::replicable(&instances[l].op.kind) {
+                    continue;
+                }
+                // Prefer the nodes the operator already runs on (copies of a stage stay on
+                // the stage's machines), then the other workers.
+                let mut candidates: Vec<NodeId> = Vec::new();
+                for inst in instances[..logical_count]
+                    .iter()
+                    .filter(|x| x.operator == instances[l].operator)
+                {
+                    if !candidates.contains(&inst.node) {
+                        candidates.push(inst.node);
+                    }
+                }
+                if let Some(k) = candidates.iter().position(|&n| n == instances[l].node) {
+                    candidates.rotate_left(k); // the stage's next machine first
+                }
+                let others: Vec<NodeId> = workers
+                    .iter()
+                    .copied()
+                    .filter(|n| !candidates.contains(n))
+                    .collect();
+                candidates.extend(others);
+                for node in
+                    replicas::replica_nodes(instances[l].node, &candidates, strategy.replicas())
+                {
+                    let id = instances.len();
+                    let p = &instances[l];
+                    let copy = InstanceState {
+                        op: p.op,
+                        operator: p.operator,
+                        index: p.index,
+                        node,
+                        queue: VecDeque::with_capacity(64),
+                        slots: vec![None; p.op.threads as usize],
+                        busy: 0,
+                        in_ready: false,
+                        epoch: 0,
+                        status: Status::Running,
+                        hung: false,
+                        paused: false,
+                        serving: true,
+                        expected_barriers: p.expected_barriers,
+                        barriers: (0, 0),
+                        catching_up_since: None,
+                        rng: seed(Stream::Service, id as u32),
+                        source: None,
+                        keys: KeySet::default(),
+                        window: WindowTable::default(),
+                        peak_keys: 0,
+                        next_target: vec![0; p.op.outputs.len()],
+                        logical: InstanceId(l as u32),
+                        log: None,
+                        dedup: None,
+                        snapshots: Vec::new(),
+                        restore_from: StateSource::Empty,
+                        promoting: false,
+                        applied: Vec::new(),
+                        applied_marks: Vec::new(),
+                        standby_copy: None,
+                        last_barrier: 0,
+                        durable: 0,
+                    };
+                    instances.push(copy);
+                    groups[l].push(InstanceId(id as u32));
+                }
+            }
+            for s in &mut instances {
+                if !matches!(s.op.kind, OperatorKind::Source { .. }) {
+                    s.dedup = Some(Dedup::default());
+                }
+            }
+        }
         let edges = graph
             .edges
             .iter()
@@ -354,6 +495,7 @@ impl<'s> World<'s> {
                 ledger.reserve(i, (expected * 1.1) as u64 + 64);
             }
         }
+        let instances_len = instances.len();
         let mut world = Self {
             scenario,
             ft: &variant.fault_tolerance,
@@ -363,7 +505,7 @@ impl<'s> World<'s> {
             instances,
             edges,
             channels: Channels::new(scenario.cluster.nodes.len(), master_seed, replication),
-            recorder: Recorder::new(scenario.metrics, graph.instances.len()),
+            recorder: Recorder::new(scenario.metrics, logical_count, instances_len),
             network_messages: 0,
             network_bytes: 0,
             scratch: Vec::new(),
@@ -385,13 +527,35 @@ impl<'s> World<'s> {
                 .fault_tolerance
                 .checkpoint
                 .as_ref()
+                .filter(|_| strategy.uses_checkpoints())
                 .map(|_| CheckpointCoordinator::new(graph.instances.len())),
             checkpoint_bytes: 0,
             poisoned_ids: Vec::new(),
             ledger,
             catching_up: 0,
             recovering: false,
+            strategy,
+            local: ft.checkpoint.as_ref().is_some_and(|c| {
+                strategy.uses_checkpoints() && strategy.rollback(c.rollback) == RollbackScope::Local
+            }),
+            groups,
+            standby: Vec::new(),
+            standby_sync_continuous: strategy.continuous_sync(),
         };
+        for i in 0..world.instances.len() {
+            world.instances[i].log = world.new_log(world.instances[i].op);
+        }
+        if strategy.standby() {
+            let mut ordinal = 0;
+            world.standby = (0..logical_count)
+                .map(|i| {
+                    Self::replicable(&world.instances[i].op.kind).then(|| {
+                        ordinal += 1;
+                        world.standby_node(i, ordinal - 1)
+                    })?
+                })
+                .collect();
+        }
         world.schedule_initial_events(engine);
         world
     }
@@ -401,7 +565,12 @@ impl<'s> World<'s> {
             engine.schedule_at(at, Event::Fault { index: 0 });
         }
         self.start_heartbeats(engine);
-        if let Some(c) = &self.ft.checkpoint {
+        if let Some(c) = self
+            .ft
+            .checkpoint
+            .as_ref()
+            .filter(|_| self.checkpoints.is_some())
+        {
             engine.schedule_at(SimTime::ZERO + c.interval, Event::CheckpointTick);
         }
         for (i, state) in self.instances.iter_mut().enumerate() {
@@ -493,6 +662,9 @@ impl<'s> World<'s> {
                     t
                 }
             };
+            if let Some(log) = sender.log.as_mut() {
+                log.push(k, target, event);
+            }
             let to = InstanceId(route.first_target.0 + target);
             self.send(from, to, event, cx);
         }
@@ -500,7 +672,7 @@ impl<'s> World<'s> {
 
     /// Moves `event` from one instance to another: at once on the same node, else as a message.
     #[inline(always)]
-    fn send(
+    fn send_one(
         &mut self,
         from: InstanceId,
         to: InstanceId,
@@ -555,11 +727,21 @@ impl<'s> World<'s> {
             self.recorder.dropped();
             return;
         }
+        if let Some(dedup) = state.dedup.as_mut()
+            && !dedup.first_copy(event.id, now)
+        {
+            self.recorder.absorbed(); // a later copy under active replication
+            return;
+        }
         if matches!(state.op.kind, OperatorKind::Sink) {
             self.recorder.delivered(now, event.created);
             self.ledger.processed(event.id);
             if self.catching_up > 0 {
-                self.caught_up(event.created, now);
+                if self.local {
+                    self.instance_caught_up(i, event.created, now);
+                } else {
+                    self.caught_up(event.created, now);
+                }
             }
             return;
         }
@@ -711,6 +893,19 @@ impl<'s> World<'s> {
             state.keys.insert(event.key);
             state.peak_keys = state.peak_keys.max(state.keys.len());
         }
+        if self.standby_sync_continuous {
+            // Log shipping: the standby applies the same input.
+            state.applied.push(event.id);
+            self.network_messages += 1;
+            self.network_bytes += u64::from(event.bytes);
+        }
+        if self.catching_up > 0 && self.local {
+            self.instance_caught_up(i, event.created, now);
+        }
+        // Copies of one replicated instance all fold the event in: the ledger counts it once.
+        let logical = self.instances[i.index()].logical.index();
+        let replicated = self.groups.get(logical).is_some_and(|g| g.len() > 1);
+        let state = &mut self.instances[i.index()];
         match &op.kind {
             OperatorKind::Map {
                 selectivity,
@@ -722,7 +917,13 @@ impl<'s> World<'s> {
                 } else {
                     // floor(s) outputs, plus one more with probability frac(s): mean s.
                     let whole = selectivity.floor();
-                    whole as u64 + u64::from(unit_draw(&mut state.rng) < selectivity - whole)
+                    // Copies must agree on what an event produces: they draw from its id.
+                    let u = if replicated {
+                        (splitmix64(event.id ^ 0x5e1e_c71f) >> 11) as f64 / (1u64 << 53) as f64
+                    } else {
+                        unit_draw(&mut state.rng)
+                    };
+                    whole as u64 + u64::from(u < selectivity - whole)
                 };
                 let out = DataEvent {
                     bytes: output_bytes.unwrap_or(event.bytes),
@@ -731,7 +932,7 @@ impl<'s> World<'s> {
                 match outputs {
                     0 => {
                         self.recorder.absorbed();
-                        self.ledger.processed(event.id);
+                        self.ledger_absorbed(event.id, replicated);
                     }
                     n => {
                         self.recorder.spawned(n - 1);
@@ -749,7 +950,7 @@ impl<'s> World<'s> {
             OperatorKind::Window { .. } => {
                 state.window.add(&event);
                 self.recorder.absorbed();
-                self.ledger.processed(event.id);
+                self.ledger_absorbed(event.id, replicated);
             }
             OperatorKind::Source { .. } | OperatorKind::Sink => {
                 unreachable!("sources and sinks never serve events")
@@ -768,6 +969,8 @@ impl<'s> World<'s> {
             unreachable!("WindowFire is only scheduled for windows")
         };
         let window_index = state.window.closed;
+        // What it folded in before its last complete barrier now shows downstream.
+        state.durable = state.last_barrier;
         state.peak_keys = state.peak_keys.max(state.window.len());
         let operator = state.operator;
         let mut results = std::mem::take(&mut self.scratch);
@@ -792,6 +995,17 @@ impl<'s> World<'s> {
         results.clear();
         self.scratch = results;
         cx.schedule_in(size, Event::WindowFire { instance: i });
+    }
+
+    /// An input was absorbed; copies of a replicated instance all absorb it, so for them the
+    /// ledger only marks it processed (a duplicate would be a second delivery downstream).
+    #[inline]
+    fn ledger_absorbed(&mut self, id: u64, replicated: bool) {
+        if replicated {
+            self.ledger.mark(id);
+        } else {
+            self.ledger.processed(id);
+        }
     }
 
     /// Closes the replication: checks conservation and produces the summary.
@@ -829,6 +1043,9 @@ impl<'s> World<'s> {
             pending.extend(s.slots.iter().flatten().map(|x| x.queued.event.id));
             if let Some(src) = &s.source {
                 pending.extend(src.retained.iter().map(|e| e.id));
+            }
+            if let Some(log) = &s.log {
+                pending.extend(log.events().map(|e| e.id));
             }
         }
         pending.extend(self.channels.messages_in_transit().map(|e| e.id));
@@ -876,6 +1093,8 @@ impl<'s> World<'s> {
             "cost_bytes".to_string(),
             (self.network_bytes + self.checkpoint_bytes) as f64,
         ));
+        let cpu_s: f64 = self.recorder.queues().iter().map(|q| q.busy_s()).sum();
+        operator_metrics.push(("cpu_seconds".to_string(), cpu_s));
         operator_metrics.push(("control_messages".to_string(), self.control_messages as f64));
         operator_metrics.push(("network_messages".to_string(), self.network_messages as f64));
         operator_metrics.push(("network_bytes".to_string(), self.network_bytes as f64));

@@ -36,6 +36,9 @@ pub struct CheckpointConfig {
     /// Checkpoint-progress watchdog: instances that have not acknowledged a checkpoint this
     /// long after it started are suspected (catches hangs whose heartbeats still flow).
     pub watchdog: Option<SimDuration>,
+    /// Whether a failure rolls back every instance or only the failed ones (strategies
+    /// other than `None` decide for themselves).
+    pub rollback: super::RollbackScope,
 }
 
 impl CheckpointConfig {
@@ -193,6 +196,7 @@ mod tests {
             restore_bytes_per_s: 2e6,
             mode: SnapshotMode::Async,
             watchdog: None,
+            rollback: super::super::RollbackScope::Global,
         };
         assert_eq!(cfg.snapshot_time(500_000), SimDuration::from_millis(500));
         assert_eq!(cfg.restore_time(500_000), SimDuration::from_millis(250));

@@ -63,6 +63,8 @@ pub struct AvailabilityTracker {
     down_count: u32,
     system_down_since: Option<SimTime>,
     system_down: SimDuration,
+    /// Closed intervals with some instance down, clipped to the window (for SLA buckets).
+    system_down_intervals: Vec<(SimTime, SimTime)>,
     episodes: Vec<Episode>,
     /// Per instance: the open episode it belongs to.
     episode_of: Vec<Option<u32>>,
@@ -82,6 +84,7 @@ impl AvailabilityTracker {
             down_count: 0,
             system_down_since: None,
             system_down: SimDuration::ZERO,
+            system_down_intervals: Vec::new(),
             episodes: Vec::new(),
             episode_of: vec![None; instances],
             suspicions: 0,
@@ -120,6 +123,7 @@ impl AvailabilityTracker {
                 .take()
                 .expect("set when the count left zero");
             self.system_down = self.system_down + (self.clip(now) - self.clip(since));
+            self.system_down_intervals.push((since, now));
         }
         if let Some(e) = self.episode_of[i].take() {
             let ep = &mut self.episodes[e as usize];
@@ -147,13 +151,17 @@ impl AvailabilityTracker {
                 pending += 1;
             }
         }
+        // A fault that hit instances none of which went down was masked (another copy kept
+        // serving): recovered at once. One that hit nothing (an empty node) has nothing to
+        // recover.
+        let masked =
+            !instances.is_empty() && instances.iter().all(|&i| self.down_since[i].is_none());
         self.episodes.push(Episode {
             kind,
             target,
             fault_at: now,
             detected_at: None,
-            // A fault that took nothing down (an empty node) has nothing to recover.
-            recovered_at: None,
+            recovered_at: masked.then_some(now),
             pending,
         });
     }
@@ -200,6 +208,7 @@ impl AvailabilityTracker {
         }
         if let Some(since) = self.system_down_since {
             self.system_down = self.system_down + (end - self.clip(since));
+            self.system_down_intervals.push((since, end));
         }
         let window = (self.end - self.warmup).as_secs_f64();
         let mean_down = if self.down.is_empty() {
@@ -214,6 +223,7 @@ impl AvailabilityTracker {
             suspicions: self.suspicions,
             false_suspicions: self.false_suspicions,
             watchdog_suspicions: self.watchdog_suspicions,
+            system_down_intervals: self.system_down_intervals,
             episodes: self.episodes,
         }
     }
@@ -234,6 +244,8 @@ pub struct AvailabilitySummary {
     pub false_suspicions: u64,
     /// Instances suspected by the checkpoint-progress watchdog.
     pub watchdog_suspicions: u64,
+    /// Intervals with some instance down, in time order.
+    pub system_down_intervals: Vec<(SimTime, SimTime)>,
     /// Every episode of the run, in fault order.
     pub episodes: Vec<Episode>,
 }

@@ -75,25 +75,38 @@ impl DeliveryLedger {
     /// The event `id` was processed (delivered, filtered or folded into a window).
     #[inline]
     pub fn processed(&mut self, id: u64) {
+        if self.set(id) {
+            self.duplicates += 1;
+        }
+    }
+
+    /// Marks `id` processed without counting a repeat as a duplicate (copies of an actively
+    /// replicated instance each fold the same event in).
+    #[inline]
+    pub fn mark(&mut self, id: u64) {
+        self.set(id);
+    }
+
+    /// Sets `id`'s bit; whether it was set before (false for untracked ids).
+    #[inline]
+    fn set(&mut self, id: u64) -> bool {
         if !self.enabled {
-            return;
+            return false;
         }
         let Some((instance, seq)) = source_of(id) else {
-            return;
+            return false;
         };
         let Some(bits) = self.processed.get_mut(instance) else {
-            return;
+            return false;
         };
         let word = (seq / 64) as usize;
         if bits.len() <= word {
             bits.resize(word + 1, 0);
         }
         let mask = 1u64 << (seq % 64);
-        if bits[word] & mask != 0 {
-            self.duplicates += 1;
-        } else {
-            bits[word] |= mask;
-        }
+        let was = bits[word] & mask != 0;
+        bits[word] |= mask;
+        was
     }
 
     fn is_processed(&self, instance: usize, seq: u64) -> bool {

@@ -18,6 +18,8 @@ pub struct MetricsConfig {
     pub end: SimTime,
     /// Width of a time-series bucket.
     pub bucket: SimDuration,
+    /// Delay objective for SLA availability, if the scenario sets one.
+    pub sla: Option<SimDuration>,
 }
 
 impl MetricsConfig {
@@ -75,6 +77,8 @@ pub struct SeriesPoint {
     delay_sum_ns: u128,
     /// Events emitted by sources in the bucket.
     pub emitted: u64,
+    /// Deliveries later than the SLA's delay objective.
+    pub late: u64,
 }
 
 impl SeriesPoint {
@@ -164,8 +168,10 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// A recorder for a run with `instances` operator instances.
-    pub fn new(config: MetricsConfig, instances: usize) -> Self {
+    /// A recorder for a run with `instances` operator instances serving `units` logical
+    /// instances (more instances than units under active replication: availability is per
+    /// unit, queues per instance).
+    pub fn new(config: MetricsConfig, units: usize, instances: usize) -> Self {
         let buckets = config
             .end
             .as_nanos()
@@ -183,7 +189,7 @@ impl Recorder {
                 instances
             ],
             counts: Conservation::default(),
-            availability: AvailabilityTracker::new(instances, config.warmup, config.end),
+            availability: AvailabilityTracker::new(units, config.warmup, config.end),
             emitted_in_window: 0,
             bucket_index: 0,
             bucket_start: SimTime::ZERO,
@@ -254,9 +260,11 @@ impl Recorder {
     pub fn delivered(&mut self, now: SimTime, created: SimTime) {
         self.counts.delivered += 1;
         let delay = now.saturating_since(created);
+        let late = self.config.sla.is_some_and(|sla| delay > sla);
         if let Some(b) = self.bucket(now) {
             b.delivered += 1;
             b.delay_sum_ns += u128::from(delay.as_nanos());
+            b.late += u64::from(late);
         }
         if self.in_window(now) {
             self.delays.record(delay);
@@ -405,6 +413,11 @@ impl Recorder {
                 .filter_map(|e| e.recovered_at.map(|r| (r - e.fault_at).as_secs_f64()))
                 .collect(),
         );
+        if let Some(sla) =
+            Self::sla_availability(&self.config, &self.series, &a.system_down_intervals)
+        {
+            metrics.push(("availability_sla".to_string(), sla));
+        }
         metrics.extend([
             ("availability_system".to_string(), a.system),
             ("availability_mean".to_string(), a.mean_partition),
@@ -457,6 +470,36 @@ impl Recorder {
         }
     }
 
+    /// SLA availability: the fraction of the window's whole buckets whose p99 delay is
+    /// within the SLA — at most 1 % of their deliveries late — and during which no partition
+    /// was down (`down`: the system's down intervals). None without an SLA.
+    fn sla_availability(
+        config: &MetricsConfig,
+        series: &[SeriesPoint],
+        down: &[(SimTime, SimTime)],
+    ) -> Option<f64> {
+        config.sla?;
+        let width = config.bucket.as_nanos().max(1);
+        let first = config.warmup.as_nanos().div_ceil(width);
+        let last = config.end.as_nanos() / width; // exclusive
+        if last <= first {
+            return Some(f64::NAN);
+        }
+        let mut met = 0u64;
+        for b in first..last {
+            let (start, stop) = (
+                SimTime::from_nanos(b * width),
+                SimTime::from_nanos((b + 1) * width),
+            );
+            let point = &series[b as usize];
+            // p99 ≤ SLA exactly when at most 1 % of the deliveries exceed it.
+            let timely = point.late * 100 <= point.delivered;
+            let stalled = down.iter().any(|&(d0, d1)| d0 < stop && d1 > start);
+            met += u64::from(timely && !stalled);
+        }
+        Some(met as f64 / (last - first) as f64)
+    }
+
     /// Per-instance queue statistics so far.
     pub fn queues(&self) -> &[QueueStats] {
         &self.queues
@@ -477,12 +520,13 @@ mod tests {
             warmup: SimTime::from_secs_f64(1.0),
             end: SimTime::from_secs_f64(3.0),
             bucket: SimDuration::from_millis(1000),
+            sla: None,
         }
     }
 
     #[test]
     fn warm_up_deliveries_count_for_conservation_only() {
-        let mut r = Recorder::new(config(), 1);
+        let mut r = Recorder::new(config(), 1, 1);
         r.emitted(SimTime::from_secs_f64(0.5));
         r.delivered(SimTime::from_secs_f64(0.6), SimTime::from_secs_f64(0.5));
         r.emitted(SimTime::from_secs_f64(1.5));
@@ -500,7 +544,7 @@ mod tests {
     /// is clipped to the window.
     #[test]
     fn area_integral_is_clipped_to_the_window() {
-        let mut r = Recorder::new(config(), 1);
+        let mut r = Recorder::new(config(), 1, 1);
         r.arrival(0, SimTime::from_secs_f64(0.5));
         let s = r.finish(1, vec![], 0);
         assert!((s.little[0].0 - 1.0).abs() < 1e-12);

@@ -7,7 +7,10 @@ use super::error::Problems;
 use super::schema::*;
 use super::validate::{NS_PER_MS, NS_PER_S, build_dist};
 use crate::fault::{FaultEvent, FaultModelConfig, FaultSetup, LinkSpike, NetworkPartition};
-use crate::ft::{CheckpointConfig, DetectorConfig, FaultTolerance, SnapshotMode};
+use crate::ft::{
+    ActiveReplication, CheckpointConfig, DetectorConfig, FaultTolerance, NoReplication,
+    PassiveReplication, Replication, RollbackScope, SnapshotMode, StandbySync, UpstreamBackup,
+};
 use crate::model::{Cluster, DurationDist, Graph, NodeId};
 use crate::sim::{SimDuration, SimTime};
 
@@ -568,6 +571,10 @@ pub(super) fn build_fault_tolerance(
                 SnapshotModeSpec::Async => SnapshotMode::Async,
             },
             watchdog: c.watchdog_s.map(SimDuration::from_secs_f64),
+            rollback: match c.rollback {
+                RollbackSpec::Global => RollbackScope::Global,
+                RollbackSpec::Local => RollbackScope::Local,
+            },
         }
     });
     if spec.checkpoint.is_some() && spec.coordinator.is_none() {
@@ -576,11 +583,85 @@ pub(super) fn build_fault_tolerance(
             "checkpoints are coordinated by a coordinator node; name one",
         );
     }
+    let replication = build_replication(
+        &spec.replication,
+        &format!("{path}.replication"),
+        spec.checkpoint.is_some(),
+        cluster.nodes.len() - spares.len() - usize::from(coordinator.is_some()),
+        p,
+    );
     Some(FaultTolerance {
         coordinator,
         detector,
         spares,
         restart: restart?,
         checkpoint,
+        replication,
     })
+}
+
+/// Checks a replication strategy. `checkpoints`: whether the same fault-tolerance block
+/// configures checkpoints; `workers`: nodes that are neither the coordinator nor spares
+/// (active copies need distinct ones).
+pub(super) fn build_replication(
+    spec: &ReplicationSpec,
+    path: &str,
+    checkpoints: bool,
+    workers: usize,
+    p: &mut Problems,
+) -> Replication {
+    match *spec {
+        ReplicationSpec::None => Replication::None(NoReplication),
+        ReplicationSpec::Active {
+            replicas,
+            transfer_mbps,
+        } => {
+            p.require(
+                (1..=8).contains(&replicas) && replicas as usize <= workers.max(1),
+                format!("{path}.replicas"),
+                format!(
+                    "is {replicas}; must be between 1 and 8 and at most the {workers} nodes that \
+                     are neither the coordinator nor spares (copies run on distinct nodes)"
+                ),
+            );
+            p.require(
+                transfer_mbps.is_finite() && transfer_mbps > 0.0 && transfer_mbps <= 1e9,
+                format!("{path}.transfer_mbps"),
+                format!("is {transfer_mbps}; must be positive (megabits per second)"),
+            );
+            Replication::Active(ActiveReplication {
+                replicas,
+                transfer_bytes_per_s: transfer_mbps * 1e6 / 8.0,
+            })
+        }
+        ReplicationSpec::Passive { promote_ms, sync } => {
+            p.require(
+                promote_ms.is_finite() && (0.0..=1e9).contains(&promote_ms),
+                format!("{path}.promote_ms"),
+                format!("is {promote_ms}; must be zero or positive"),
+            );
+            p.require(
+                checkpoints,
+                path,
+                "Passive syncs its standbys at checkpoints and trims upstream logs with them; \
+                 add a `checkpoint: (interval_s: ...)` block",
+            );
+            Replication::Passive(PassiveReplication {
+                promote: SimDuration::from_millis_f64(promote_ms.clamp(0.0, 1e9)),
+                sync: match sync {
+                    StandbySyncSpec::Checkpoint => StandbySync::Checkpoint,
+                    StandbySyncSpec::Continuous => StandbySync::Continuous,
+                },
+            })
+        }
+        ReplicationSpec::UpstreamBackup => {
+            p.require(
+                checkpoints,
+                path,
+                "UpstreamBackup trims upstream logs on checkpoint acknowledgements; add a \
+                 `checkpoint: (interval_s: ...)` block",
+            );
+            Replication::UpstreamBackup(UpstreamBackup)
+        }
+    }
 }

@@ -57,6 +57,10 @@ pub struct VariantSpec {
     /// Replaces the base's `fault_tolerance` when present.
     #[serde(default)]
     pub fault_tolerance: Option<FaultToleranceSpec>,
+    /// Replaces only the replication strategy (of the base, or of this variant's
+    /// `fault_tolerance`) when present.
+    #[serde(default)]
+    pub replication: Option<ReplicationSpec>,
 }
 
 /// Machines and the network between them.
@@ -336,6 +340,10 @@ pub struct MetricsSpec {
     /// Confidence level of reported intervals.
     #[serde(default = "default_confidence")]
     pub confidence: f64,
+    /// Delay objective \[ms\]: a time bucket meets the SLA when its p99 delay is within it
+    /// and no partition is down (`availability_sla`). None: not reported.
+    #[serde(default)]
+    pub sla_ms: Option<f64>,
 }
 
 impl Default for MetricsSpec {
@@ -343,6 +351,7 @@ impl Default for MetricsSpec {
         Self {
             bucket_s: default_bucket(),
             confidence: default_confidence(),
+            sla_ms: None,
         }
     }
 }
@@ -521,6 +530,61 @@ pub struct FaultToleranceSpec {
     /// empty.
     #[serde(default)]
     pub checkpoint: Option<CheckpointSpec>,
+    /// What stands by for each instance: `None` (checkpoints and rollback only), `Active`,
+    /// `Passive` or `UpstreamBackup`.
+    #[serde(default)]
+    pub replication: ReplicationSpec,
+}
+
+/// Replication strategies.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub enum ReplicationSpec {
+    /// One copy per instance; recovery by checkpoint and rollback alone.
+    #[default]
+    None,
+    /// `replicas` copies of every processing instance on distinct nodes; a lost copy is
+    /// rebuilt from a live one. Replaces checkpoints (the `checkpoint` block is not used).
+    Active {
+        /// Copies per instance.
+        #[serde(default = "two")]
+        replicas: u32,
+        /// State-transfer bandwidth for rebuilding a copy \[megabits per second\].
+        #[serde(default = "default_state_mbps")]
+        transfer_mbps: f64,
+    },
+    /// A standby per instance on a spare (or the next node), promoted on detection.
+    /// Needs `checkpoint`.
+    Passive {
+        /// Promotion delay \[ms\].
+        #[serde(default = "default_promote")]
+        promote_ms: f64,
+        /// `Checkpoint` (state at every checkpoint) or `Continuous` (log shipping).
+        #[serde(default)]
+        sync: StandbySyncSpec,
+    },
+    /// Upstream keeps its output until downstream has made it durable; a fresh replacement
+    /// replays it. Needs `checkpoint` (its barriers carry the acknowledgements).
+    UpstreamBackup,
+}
+
+/// When a passive standby receives state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StandbySyncSpec {
+    /// At every checkpoint.
+    #[default]
+    Checkpoint,
+    /// Every state change.
+    Continuous,
+}
+
+/// Which instances a failure rolls back (for the `None` strategy).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RollbackSpec {
+    /// Every instance; sources replay.
+    #[default]
+    Global,
+    /// Only the failed instances; upstream instances replay their output logs.
+    Local,
 }
 
 /// Checkpoint settings.
@@ -542,6 +606,9 @@ pub struct CheckpointSpec {
     /// this long after it started are suspected and restarted.
     #[serde(default)]
     pub watchdog_s: Option<f64>,
+    /// `Global` or `Local` rollback.
+    #[serde(default)]
+    pub rollback: RollbackSpec,
 }
 
 /// Snapshot modes.
@@ -562,6 +629,7 @@ impl Default for FaultToleranceSpec {
             spares: Vec::new(),
             restart_ms: zero_dist(),
             checkpoint: None,
+            replication: ReplicationSpec::None,
         }
     }
 }
@@ -603,6 +671,12 @@ fn default_state_mbps() -> f64 {
 }
 fn zero_dist() -> DistSpec {
     DistSpec::Const(0.0)
+}
+fn two() -> u32 {
+    2
+}
+fn default_promote() -> f64 {
+    50.0
 }
 fn default_phi() -> f64 {
     8.0

@@ -119,6 +119,13 @@ pub fn validate(mut file: ScenarioFile, base_dir: &Path) -> Result<Scenario, Pro
             m.confidence
         ),
     );
+    if let Some(sla) = m.sla_ms {
+        p.require(
+            sla.is_finite() && sla > 0.0 && sla <= 1e9,
+            "metrics.sla_ms",
+            format!("is {sla}; must be a positive delay in milliseconds"),
+        );
+    }
 
     let cluster = build_cluster(&mut file.cluster, base_dir, &mut p);
     // Nodes reserved by any variant, so that placement is the same for every variant.
@@ -169,6 +176,7 @@ pub fn validate(mut file: ScenarioFile, base_dir: &Path) -> Result<Scenario, Pro
                 warmup,
                 end,
                 bucket: SimDuration::from_secs_f64(file.metrics.bucket_s),
+                sla: file.metrics.sla_ms.map(SimDuration::from_millis_f64),
             };
             Ok(Scenario {
                 name: file.name.clone(),
@@ -221,6 +229,22 @@ fn build_variants(
             ),
             (None, _) => base.cloned(),
             (Some(_), None) => None,
+        };
+        let fault_tolerance = match (fault_tolerance, &v.replication, cluster) {
+            (Some(mut ft), Some(r), Some(c)) => {
+                let checkpoints = ft.checkpoint.is_some();
+                let workers =
+                    c.nodes.len() - ft.spares.len() - usize::from(ft.coordinator.is_some());
+                ft.replication = super::faults::build_replication(
+                    r,
+                    &format!("{path}.replication"),
+                    checkpoints,
+                    workers,
+                    p,
+                );
+                Some(ft)
+            }
+            (ft, _, _) => ft,
         };
         if let Some(fault_tolerance) = fault_tolerance {
             variants.push(super::Variant {

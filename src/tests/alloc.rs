@@ -132,6 +132,6 @@ fn mm1_steady_state_allocates_nothing_per_event() {
 /// and results. Same logarithmic-growth allowance for queues as above.
 #[test]
 fn sensor_monitoring_steady_state_allocates_nothing_per_event() {
-    let (allocs, _) = second_stretch("sensor-monitoring.ron", 5.0, 60.0);
+    let (allocs, _) = second_stretch("validation/sensor-pipeline.ron", 5.0, 60.0);
     assert!(allocs <= 4, "{allocs} allocations in steady state");
 }

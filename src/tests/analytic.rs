@@ -84,7 +84,7 @@ fn littles_law_holds_at_every_queue() {
     for file in [
         "validation/mm1.ron",
         "validation/mm2.ron",
-        "sensor-monitoring.ron",
+        "validation/sensor-pipeline.ron",
     ] {
         let scenario = load_fixture(file);
         let result = run(&scenario);

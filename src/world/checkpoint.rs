@@ -1,7 +1,7 @@
 //! Checkpoints in the world: triggers, in-band barriers, snapshots, acknowledgements and the
 //! checkpoint-progress watchdog. The protocol is described in [`crate::ft::checkpoint`].
 
-use super::{Event, Status, World, barrier};
+use super::{Event, StateCopy, Status, World, barrier};
 use crate::ft::SnapshotMode;
 use crate::model::{Graph, InstanceId, NodeId, OperatorId, OperatorKind, Routing};
 use crate::sim::{Ctx, SimTime};
@@ -49,7 +49,10 @@ impl World<'_> {
         cx.schedule_in(interval, Event::CheckpointTick);
         let coordinator = self.coordinator_node();
         let now = cx.now();
-        if self.recovering || !self.nodes[coordinator.index()].up {
+        // Under local replay a checkpoint waits until every instance runs: one started
+        // while an instance is being replaced could never complete.
+        let replacing = self.local && self.instances.iter().any(|s| s.status != Status::Running);
+        if self.recovering || replacing || !self.nodes[coordinator.index()].up {
             return;
         }
         let Some(id) = self.checkpoints.as_mut().and_then(|c| c.start(now)) else {
@@ -94,6 +97,9 @@ impl World<'_> {
     fn forward_barrier(&mut self, i: InstanceId, checkpoint: u32, cx: &mut Ctx<'_, Event>) {
         let op = self.instances[i.index()].op;
         let index = self.instances[i.index()].index;
+        if let Some(log) = self.instances[i.index()].log.as_mut() {
+            log.mark(checkpoint);
+        }
         for &edge_id in &op.outputs {
             let edge = &self.scenario.graph.edges[edge_id.index()];
             let to_op = self.scenario.graph.operator(edge.to);
@@ -140,6 +146,11 @@ impl World<'_> {
         if state.barriers.1 < state.expected_barriers {
             return;
         }
+        state.last_barrier = checkpoint;
+        if self.standby_sync_continuous {
+            let applied = state.applied.len();
+            state.applied_marks.push((checkpoint, applied));
+        }
         if matches!(state.op.kind, OperatorKind::Sink) {
             self.send_ack(i, checkpoint, cx);
             return;
@@ -149,11 +160,25 @@ impl World<'_> {
             .checkpoint
             .as_ref()
             .expect("barriers only with checkpoints");
-        let bytes = self.state_bytes(i);
+        // Under upstream backup the barrier only acknowledges progress: no state is written.
+        let bytes = if self.strategy.snapshots_state() {
+            self.state_bytes(i)
+        } else {
+            0
+        };
         let duration = config.snapshot_time(bytes);
         let mode = config.mode;
         self.checkpoint_bytes += bytes;
         let state = &mut self.instances[i.index()];
+        if self.strategy.snapshots_state() && (state.window.len() > 0 || state.keys.len() > 0) {
+            state.snapshots.push((
+                checkpoint,
+                StateCopy {
+                    keys: state.keys.clone(),
+                    window: state.window.clone(),
+                },
+            ));
+        }
         let epoch = state.epoch;
         match mode {
             SnapshotMode::Sync => {
@@ -227,7 +252,16 @@ impl World<'_> {
                 }
                 src.unsent = src.unsent.min(src.retained.len() as u64);
             }
+            // Older snapshots and applied-id lists are superseded.
+            s.snapshots.retain(|(c, _)| *c >= checkpoint);
+            if let Some(k) = s.applied_marks.iter().position(|&(c, _)| c == checkpoint) {
+                let upto = s.applied_marks[k].1;
+                s.applied.drain(..upto);
+                s.applied_marks.drain(..=k);
+                s.applied_marks.iter_mut().for_each(|m| m.1 -= upto);
+            }
         }
+        self.trim_logs(checkpoint);
     }
 
     /// Checkpoint-progress watchdog: instances that have not acknowledged `checkpoint` by now
@@ -257,6 +291,15 @@ impl World<'_> {
         for &i in &stuck {
             self.recorder.watchdog_suspicion(i as u32, now);
         }
-        self.global_rollback(cx);
+        if self.rolls_back_globally() {
+            self.global_rollback(cx);
+        } else {
+            // Only the stuck instances are fenced off and replaced.
+            for &i in &stuck {
+                self.crash_instance(InstanceId(i as u32), now);
+                self.restart(InstanceId(i as u32), cx);
+            }
+            self.after_failure(cx);
+        }
     }
 }

@@ -158,15 +158,15 @@ impl World<'_> {
         self.recorder.suspicion(node.0, now, actually_down);
         self.fail_over(node, actually_down, cx);
         let affected = self.instances.iter().any(|s| s.status != Status::Running);
-        if self.checkpoints.is_some() && affected {
-            self.global_rollback(cx);
+        if affected {
+            self.after_failure(cx);
         }
     }
 
     /// Moves the instances of a suspected node to live spares and restarts them there.
     fn fail_over(&mut self, node: NodeId, actually_down: bool, cx: &mut Ctx<'_, Event>) {
         let spares = &self.ft.spares;
-        if spares.is_empty() {
+        if spares.is_empty() && self.standby.is_empty() {
             return;
         }
         let now = cx.now();
@@ -178,15 +178,36 @@ impl World<'_> {
                     self.crash_instance(InstanceId(i as u32), now);
                 }
             }
-            self.recorder
-                .open_episode(EpisodeKind::FalseFailover, node.0, now, &moving);
+            self.episode(EpisodeKind::FalseFailover, node.0, now, &moving);
         }
         for i in moving {
-            // The least-loaded spare that runs and is not itself suspected; ties to the first.
+            let usable =
+                |w: &Self, n: NodeId| n != node && w.nodes[n.index()].up && !w.suspected[n.index()];
+            // A passive standby on a usable node is promoted; its old primary's node becomes
+            // the standby's place once it runs again.
+            let logical = self.instances[i].logical.index();
+            if let Some(Some(standby)) = self.standby.get(logical).copied()
+                && usable(self, standby)
+            {
+                self.standby[logical] = Some(node);
+                self.instances[i].node = standby;
+                self.instances[i].promoting = true;
+                if self.instances[i].status == Status::Down {
+                    self.restart(InstanceId(i as u32), cx);
+                }
+                continue;
+            }
+            // Otherwise the least-loaded spare that runs, is not itself suspected and holds
+            // no other copy of the instance; ties to the first.
+            let copies: Vec<NodeId> = self
+                .groups
+                .get(logical)
+                .map(|g| g.iter().map(|c| self.instances[c.index()].node).collect())
+                .unwrap_or_default();
             let target = spares
                 .iter()
                 .copied()
-                .filter(|s| *s != node && self.nodes[s.index()].up && !self.suspected[s.index()])
+                .filter(|&s| usable(self, s) && !copies.contains(&s))
                 .min_by_key(|s| self.instances.iter().filter(|x| x.node == *s).count());
             let Some(spare) = target else {
                 // No usable spare: instances fenced off a live node restart where they are;

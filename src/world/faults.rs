@@ -109,8 +109,7 @@ impl World<'_> {
         for &i in &affected {
             self.crash_instance(InstanceId(i as u32), now);
         }
-        self.recorder
-            .open_episode(EpisodeKind::NodeCrash, node.0, now, &affected);
+        self.episode(EpisodeKind::NodeCrash, node.0, now, &affected);
     }
 
     /// Destroys an instance's volatile state: queue, in-service events, keyed and window
@@ -134,9 +133,22 @@ impl World<'_> {
         if state.catching_up_since.take().is_some() {
             self.catching_up -= 1;
         }
+        let continuous = self.standby_sync_continuous;
         let state = &mut self.instances[i.index()];
+        if continuous {
+            // The standby mirrors every state change: it holds what the primary held.
+            state.standby_copy = Some(super::StateCopy {
+                keys: std::mem::take(&mut state.keys),
+                window: std::mem::take(&mut state.window),
+            });
+        }
         state.window.drain().for_each(drop);
         state.keys = Default::default();
+        if state.source.is_none()
+            && let Some(log) = state.log.as_mut()
+        {
+            log.clear(); // an in-memory log dies with its instance
+        }
         state.status = Status::Down;
         state.refresh_serving();
         let was_ready = std::mem::replace(&mut state.in_ready, false);
@@ -148,19 +160,19 @@ impl World<'_> {
             }
         }
         self.recorder.lost_at_instance(i.index(), now, lost);
-        self.recorder.instance_down(i.index(), now);
+        self.unit_down(i, now);
     }
 
     /// A poison event crashed instance `i`: its supervisor restarts it in place.
     pub(super) fn crash_instance_locally(&mut self, i: InstanceId, cx: &mut Ctx<'_, Event>) {
         let now = cx.now();
         self.crash_instance(i, now);
-        self.recorder
-            .open_episode(EpisodeKind::InstanceCrash, i.0, now, &[i.index()]);
-        if self.checkpoints.is_some() {
+        self.episode(EpisodeKind::InstanceCrash, i.0, now, &[i.index()]);
+        if self.rolls_back_globally() {
             self.global_rollback(cx);
         } else {
             self.restart(i, cx);
+            self.after_failure(cx);
         }
     }
 
@@ -176,11 +188,15 @@ impl World<'_> {
             .into_iter()
             .filter(|&i| self.instances[i].status == Status::Down)
             .collect();
-        if self.checkpoints.is_some() && !waiting.is_empty() {
+        if self.rolls_back_globally() && !waiting.is_empty() {
             self.global_rollback(cx);
         } else {
+            let any = !waiting.is_empty();
             for i in waiting {
                 self.restart(InstanceId(i as u32), cx);
+            }
+            if any {
+                self.after_failure(cx);
             }
         }
         self.resume_heartbeats(node, cx);
@@ -188,7 +204,7 @@ impl World<'_> {
 
     /// Starts a replacement for instance `i` on its (current) node.
     pub(super) fn restart(&mut self, i: InstanceId, cx: &mut Ctx<'_, Event>) {
-        let delay = self.ft.restart.sample(&mut self.strategy_rng) + self.restore_time(i);
+        let delay = self.replacement_delay(i);
         let state = &mut self.instances[i.index()];
         state.status = Status::Restarting;
         state.refresh_serving();
@@ -211,10 +227,13 @@ impl World<'_> {
         }
         self.instances[i.index()].status = Status::Running;
         self.instances[i.index()].refresh_serving();
-        if self.checkpoints.is_some() {
+        self.apply_restore(i);
+        if self.rolls_back_globally() {
             self.restored(i, cx);
+        } else if self.local {
+            self.restored_locally(i, cx);
         } else {
-            self.recorder.instance_up(i.index(), cx.now());
+            self.unit_up(i, cx.now());
         }
     }
 
@@ -229,9 +248,8 @@ impl World<'_> {
             let node = state.node;
             self.nodes[node.index()].ready.retain(|&x| x != i);
         }
-        self.recorder.instance_down(i.index(), now);
-        self.recorder
-            .open_episode(EpisodeKind::Hang, i.0, now, &[i.index()]);
+        self.unit_down(i, now);
+        self.episode(EpisodeKind::Hang, i.0, now, &[i.index()]);
     }
 
     fn unhang(&mut self, i: InstanceId, cx: &mut Ctx<'_, Event>) {
@@ -243,7 +261,7 @@ impl World<'_> {
         state.refresh_serving();
         let node = state.node;
         if state.status == Status::Running {
-            self.recorder.instance_up(i.index(), cx.now());
+            self.unit_up(i, cx.now());
             if self.nodes[node.index()].up {
                 self.wake(i, node, cx);
             }

@@ -28,10 +28,10 @@ impl Hasher for KeyHasher {
     }
 }
 
-type KeyBuild = BuildHasherDefault<KeyHasher>;
+pub(super) type KeyBuild = BuildHasherDefault<KeyHasher>;
 
 /// Distinct keys an instance holds state for.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct KeySet(HashSet<u64, KeyBuild>);
 
 impl KeySet {
@@ -47,7 +47,7 @@ impl KeySet {
 }
 
 /// Aggregates of the open window: one entry per key, in first-seen order.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct WindowTable {
     entries: Vec<(u64, SimTime)>,
     index: HashMap<u64, u32, KeyBuild>,
@@ -83,6 +83,13 @@ impl WindowTable {
     pub fn len(&self) -> usize {
         self.entries.len()
     }
+}
+
+/// An instance's state as a snapshot or a standby holds it.
+#[derive(Clone, Debug, Default)]
+pub struct StateCopy {
+    pub keys: KeySet,
+    pub window: WindowTable,
 }
 
 #[cfg(test)]

@@ -1,22 +1,45 @@
-//! Rollback recovery: every instance returns to the last complete checkpoint and sources
-//! replay what followed it.
+//! Recovery: bringing failed instances back, by global rollback or by local replay.
 //!
-//! A rollback (after a suspicion, a local crash or a watchdog alarm) aborts the checkpoint in
-//! progress, voids every message on the wire (connections are reset), and restarts every
-//! live instance: restart delay plus state restore time (held state / restore bandwidth).
-//! Instances whose node is down wait for a spare or for the repair. Sources hold back new
-//! events meanwhile. When every instance runs again, each source replays its retained events
-//! — those since the last complete checkpoint's offset, and those that arrived during the
-//! outage — in order, with their original creation times. Events processed before the
-//! failure and replayed are duplicates (at-least-once); nothing is lost. Until a sink delivers
-//! an event created after an instance was restored, that instance counts as catching up,
-//! i.e. down.
+//! **Global rollback** (the `None` strategy's default). A rollback (after a suspicion, a
+//! local crash or a watchdog alarm) aborts the checkpoint in progress, voids every message on
+//! the wire (connections are reset), and restarts every live instance: restart delay plus
+//! state restore time (held state / restore bandwidth), restoring the last complete
+//! checkpoint's state. Instances whose node is down wait for a spare or for the repair.
+//! Sources hold back new events meanwhile. When every instance runs again, each source
+//! replays its retained events — those since the last complete checkpoint's offset, and those
+//! that arrived during the outage — in order, with their original creation times. Events
+//! processed before the failure and replayed are duplicates (at-least-once); nothing is
+//! lost. Until a sink delivers an event created after an instance was restored, that
+//! instance counts as catching up, i.e. down.
+//!
+//! **Local replay** (local rollback, passive promotion, upstream backup). Only the failed
+//! instances are replaced; each takes its state from where the strategy says (checkpoint,
+//! standby, nothing), and its upstream instances resend what they logged for it (see
+//! [`super::logs`]). The rest of the job keeps running. A replaced instance is catching up
+//! until it has processed an event created after its restoration.
 
 use super::{BARRIER_ID, Event, Status, VOID_ID, World};
+use crate::ft::replication::StateSource;
 use crate::model::{InstanceId, OperatorKind};
 use crate::sim::{Ctx, SimDuration, SimTime};
 
 impl World<'_> {
+    /// Whether a failure rolls every instance back (checkpoints with global scope).
+    pub(super) fn rolls_back_globally(&self) -> bool {
+        self.checkpoints.is_some() && !self.local
+    }
+
+    /// After failed instances were found (and sent to be replaced): a global rollback, or
+    /// under local replay the end of the checkpoint in progress (the failed instances will
+    /// never acknowledge it).
+    pub(super) fn after_failure(&mut self, cx: &mut Ctx<'_, Event>) {
+        if self.rolls_back_globally() {
+            self.global_rollback(cx);
+        } else if let Some(c) = self.checkpoints.as_mut() {
+            c.abort();
+        }
+    }
+
     /// Rolls the whole job back to the last complete checkpoint.
     pub(super) fn global_rollback(&mut self, cx: &mut Ctx<'_, Event>) {
         let now = cx.now();
@@ -58,16 +81,47 @@ impl World<'_> {
         }
     }
 
-    /// Restore time of instance `i`: the state it held, read back at the restore bandwidth.
-    pub(super) fn restore_time(&self, i: InstanceId) -> SimDuration {
+    /// State instance `i` held \[bytes\] (its peak, as a bound on what a replacement reads
+    /// back or copies).
+    pub(super) fn held_state_bytes(&self, i: InstanceId) -> u64 {
         let s = &self.instances[i.index()];
-        match &self.ft.checkpoint {
-            Some(c) => c.restore_time(s.peak_keys as u64 * s.op.state_bytes_per_key),
-            None => SimDuration::ZERO,
+        s.peak_keys as u64 * s.op.state_bytes_per_key
+    }
+
+    /// Gives a replacement its state, from where its restart decided.
+    pub(super) fn apply_restore(&mut self, i: InstanceId) {
+        let from = self.instances[i.index()].restore_from;
+        let copy = match from {
+            StateSource::Empty => None,
+            StateSource::Peer => self.live_peer(i).map(|p| {
+                let peer = &self.instances[p.index()];
+                super::StateCopy {
+                    keys: peer.keys.clone(),
+                    window: peer.window.clone(),
+                }
+            }),
+            StateSource::Standby if self.standby_sync_continuous => {
+                self.instances[i.index()].standby_copy.take()
+            }
+            StateSource::Checkpoint | StateSource::Standby => {
+                let last = self.checkpoints.as_ref().and_then(|c| c.last_complete());
+                last.and_then(|(id, _)| {
+                    self.instances[i.index()]
+                        .snapshots
+                        .iter()
+                        .find(|(c, _)| *c == id)
+                        .map(|(_, copy)| copy.clone())
+                })
+            }
+        };
+        if let Some(copy) = copy {
+            let s = &mut self.instances[i.index()];
+            s.keys = copy.keys;
+            s.window = copy.window;
         }
     }
 
-    /// After a restart under checkpointing: the instance counts as catching up, and once
+    /// After a restart under global rollback: the instance counts as catching up, and once
     /// every instance runs the sources replay.
     pub(super) fn restored(&mut self, i: InstanceId, cx: &mut Ctx<'_, Event>) {
         let now = cx.now();
@@ -89,6 +143,22 @@ impl World<'_> {
         }
     }
 
+    /// After a restart under local replay: upstream resends what the replacement lacks; a
+    /// source sends what arrived while it was down.
+    pub(super) fn restored_locally(&mut self, i: InstanceId, cx: &mut Ctx<'_, Event>) {
+        if matches!(
+            self.instances[i.index()].op.kind,
+            OperatorKind::Source { .. }
+        ) {
+            self.send_unsent(i, cx);
+            self.unit_up(i, cx.now());
+            return;
+        }
+        self.instances[i.index()].catching_up_since = Some(cx.now());
+        self.catching_up += 1;
+        self.replay_to(i, cx);
+    }
+
     /// Sends a source's retained events again, oldest first.
     fn replay(&mut self, i: InstanceId, cx: &mut Ctx<'_, Event>) {
         let src = self.instances[i.index()]
@@ -105,8 +175,21 @@ impl World<'_> {
         }
     }
 
-    /// A sink delivered an event created at `created`: instances restored before that have
-    /// caught up.
+    /// Sends the events a source retained while it was down, oldest first.
+    fn send_unsent(&mut self, i: InstanceId, cx: &mut Ctx<'_, Event>) {
+        let src = self.instances[i.index()]
+            .source
+            .as_mut()
+            .expect("sources only");
+        let unsent = std::mem::take(&mut src.unsent) as usize;
+        let events: Vec<_> = src.retained.iter().rev().take(unsent).copied().collect();
+        for e in events.into_iter().rev() {
+            self.emit(i, e, cx);
+        }
+    }
+
+    /// A sink delivered an event created at `created` (global rollback): instances restored
+    /// before that have caught up.
     pub(super) fn caught_up(&mut self, created: SimTime, now: SimTime) {
         for i in 0..self.instances.len() {
             if let Some(since) = self.instances[i].catching_up_since
@@ -114,8 +197,42 @@ impl World<'_> {
             {
                 self.instances[i].catching_up_since = None;
                 self.catching_up -= 1;
-                self.recorder.instance_up(i, now);
+                self.unit_up(InstanceId(i as u32), now);
             }
         }
+    }
+
+    /// Instance `i` processed an event created at `created` (local replay): if it was
+    /// restored before that, it has caught up.
+    #[inline]
+    pub(super) fn instance_caught_up(&mut self, i: InstanceId, created: SimTime, now: SimTime) {
+        if let Some(since) = self.instances[i.index()].catching_up_since
+            && since <= created
+        {
+            self.instances[i.index()].catching_up_since = None;
+            self.catching_up -= 1;
+            self.unit_up(i, now);
+        }
+    }
+
+    /// Restart delay is drawn here so that every strategy draws it the same way.
+    pub(super) fn replacement_delay(&mut self, i: InstanceId) -> SimDuration {
+        let restart = self.ft.restart.sample(&mut self.strategy_rng);
+        let s = &mut self.instances[i.index()];
+        let on_standby = std::mem::replace(&mut s.promoting, false);
+        let need = crate::ft::replication::ReplacementNeed {
+            restart,
+            state_bytes: self.held_state_bytes(i),
+            checkpoint: self
+                .ft
+                .checkpoint
+                .as_ref()
+                .filter(|_| self.checkpoints.is_some()),
+            on_standby,
+            peer_alive: self.live_peer(i).is_some(),
+        };
+        let r = self.strategy.replacement(need);
+        self.instances[i.index()].restore_from = r.state;
+        r.delay
     }
 }

@@ -1,0 +1,179 @@
+//! Copies of instances: active replicas and passive standbys, and availability per logical
+//! instance.
+//!
+//! Under active replication every processing instance (the *logical* instance of the graph)
+//! runs as a group of copies on distinct nodes: the primary keeps the graph's instance id,
+//! the others are appended after the graph's instances. A sender sends every event to each
+//! copy of its target; every receiver keeps the first copy of each event id (a [`Dedup`]
+//! filter) and counts the others as absorbed. A logical instance is up while any copy
+//! serves, so availability and episodes are kept per logical instance.
+
+use std::collections::{HashSet, VecDeque};
+
+use super::keys::KeyBuild;
+use super::{Event, Status, World};
+use crate::metrics::EpisodeKind;
+use crate::model::{InstanceId, NodeId, OperatorKind};
+use crate::sim::{Ctx, SimDuration, SimTime};
+
+/// How long a receiver remembers an event id. Copies of one event normally arrive within
+/// milliseconds of each other; a partition can hold one back until it heals, so the horizon
+/// is generous. A copy later than this is processed again and shows up as a duplicate.
+const DEDUP_HORIZON: SimDuration = SimDuration::from_millis(120_000);
+
+/// First-copy filter of a receiver under active replication.
+#[derive(Debug, Default)]
+pub(super) struct Dedup {
+    seen: HashSet<u64, KeyBuild>,
+    order: VecDeque<(SimTime, u64)>,
+}
+
+impl Dedup {
+    /// Whether this is the first copy of `id` within the horizon.
+    #[inline]
+    pub(super) fn first_copy(&mut self, id: u64, now: SimTime) -> bool {
+        while let Some(&(t, old)) = self.order.front()
+            && t.saturating_add(DEDUP_HORIZON) < now
+        {
+            self.order.pop_front();
+            self.seen.remove(&old);
+        }
+        if self.seen.insert(id) {
+            self.order.push_back((now, id));
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// Nodes for the copies of an instance on `primary`: the next `copies - 1` of `workers`
+/// after it, cyclically (distinct nodes, so that one crash takes one copy).
+pub(super) fn replica_nodes(primary: NodeId, workers: &[NodeId], copies: u32) -> Vec<NodeId> {
+    let start = workers.iter().position(|&n| n == primary).unwrap_or(0);
+    (1..workers.len())
+        .map(|k| workers[(start + k) % workers.len()])
+        .filter(|&n| n != primary)
+        .take(copies.saturating_sub(1) as usize)
+        .collect()
+}
+
+impl World<'_> {
+    /// Whether instance `i` serves its partitions now.
+    fn serves(&self, i: usize) -> bool {
+        let s = &self.instances[i];
+        s.status == Status::Running && !s.hung && s.catching_up_since.is_none()
+    }
+
+    /// Instance `i` stopped serving: its logical instance is down unless another copy serves.
+    pub(super) fn unit_down(&mut self, i: InstanceId, now: SimTime) {
+        let logical = self.instances[i.index()].logical;
+        let covered = self
+            .groups
+            .get(logical.index())
+            .is_some_and(|g| g.iter().any(|&c| c != i && self.serves(c.index())));
+        if !covered {
+            self.recorder.instance_down(logical.index(), now);
+        }
+    }
+
+    /// Instance `i` serves again: so does its logical instance.
+    pub(super) fn unit_up(&mut self, i: InstanceId, now: SimTime) {
+        let logical = self.instances[i.index()].logical;
+        self.recorder.instance_up(logical.index(), now);
+    }
+
+    /// Opens an episode for a fault at `now` that hit `instances` (world indices).
+    pub(super) fn episode(
+        &mut self,
+        kind: EpisodeKind,
+        target: u32,
+        now: SimTime,
+        instances: &[usize],
+    ) {
+        let mut units: Vec<usize> = instances
+            .iter()
+            .map(|&i| self.instances[i].logical.index())
+            .collect();
+        units.sort_unstable();
+        units.dedup();
+        self.recorder.open_episode(kind, target, now, &units);
+    }
+
+    /// Whether another copy of `i` runs (with state to copy).
+    pub(super) fn live_peer(&self, i: InstanceId) -> Option<InstanceId> {
+        let logical = self.instances[i.index()].logical;
+        self.groups.get(logical.index()).and_then(|g| {
+            g.iter()
+                .copied()
+                .find(|&c| c != i && self.instances[c.index()].status == Status::Running)
+        })
+    }
+
+    /// Sends `event` to every copy of logical instance `to` (one send without replicas).
+    #[inline(always)]
+    pub(super) fn send(
+        &mut self,
+        from: InstanceId,
+        to: InstanceId,
+        event: crate::model::DataEvent,
+        cx: &mut Ctx<'_, Event>,
+    ) {
+        let copies = self.groups.get(to.index()).map_or(0, Vec::len);
+        if copies <= 1 {
+            return self.send_one(from, to, event, cx);
+        }
+        self.recorder.spawned(copies as u64 - 1);
+        for k in 0..copies {
+            let c = self.groups[to.index()][k];
+            self.send_one(from, c, event, cx);
+        }
+    }
+
+    /// The node a passive standby of instance `i` sits on: a spare (round robin over the
+    /// processing instances) or, without spares, the next node that is neither the
+    /// coordinator nor the primary's.
+    pub(super) fn standby_node(&self, i: usize, ordinal: usize) -> Option<NodeId> {
+        let primary = self.instances[i].node;
+        let spares = &self.ft.spares;
+        if !spares.is_empty() {
+            let n = spares[ordinal % spares.len()];
+            return (n != primary).then_some(n);
+        }
+        let nodes = self.nodes.len() as u32;
+        (1..nodes)
+            .map(|k| NodeId((primary.0 + k) % nodes))
+            .find(|&n| Some(n) != self.ft.coordinator)
+    }
+
+    /// Whether instances of this kind get copies or standbys (sources and sinks stand for
+    /// external endpoints).
+    pub(super) fn replicable(kind: &OperatorKind) -> bool {
+        matches!(kind, OperatorKind::Map { .. } | OperatorKind::Window { .. })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copies_go_to_the_next_distinct_workers() {
+        let w = [NodeId(1), NodeId(2), NodeId(3)];
+        assert_eq!(replica_nodes(NodeId(2), &w, 2), [NodeId(3)]);
+        assert_eq!(replica_nodes(NodeId(3), &w, 3), [NodeId(1), NodeId(2)]);
+        // A primary outside the workers (a named placement) starts at the first.
+        assert_eq!(replica_nodes(NodeId(9), &w, 2), [NodeId(2)]);
+    }
+
+    #[test]
+    fn dedup_keeps_the_first_copy_within_the_horizon() {
+        let mut d = Dedup::default();
+        let t = SimTime::from_secs_f64;
+        assert!(d.first_copy(7, t(1.0)));
+        assert!(!d.first_copy(7, t(1.001)));
+        assert!(d.first_copy(8, t(1.002)));
+        // Far beyond the horizon the id is forgotten.
+        assert!(d.first_copy(7, t(500.0)));
+    }
+}
