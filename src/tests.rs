@@ -8,6 +8,7 @@ mod examples;
 mod faults;
 mod mechanisms;
 mod recovery;
+mod replication;
 mod scenario_errors;
 mod scenario_files;
 

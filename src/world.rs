@@ -622,12 +622,15 @@ impl<'s> World<'s> {
         src.next_seq += 1;
         let next = arrivals.next(now, &mut src.rng, &mut src.phase);
         let running = state.status == Status::Running && !self.recovering;
-        let replayable = self.checkpoints.is_some();
-        if replayable {
+        // With checkpoints a source keeps everything since the last one (for rollback);
+        // under active replication, which has none, it keeps only what arrives while it is
+        // down, resuming from its offset when it restarts.
+        let replayable = self.checkpoints.is_some() || !self.groups.is_empty();
+        if self.checkpoints.is_some() || (replayable && !running) {
             src.retained.push_back(event);
-            if !running {
-                src.unsent += 1;
-            }
+        }
+        if replayable && !running {
+            src.unsent += 1;
         }
         self.recorder.emitted(now);
         self.ledger

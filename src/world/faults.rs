@@ -233,6 +233,9 @@ impl World<'_> {
         } else if self.local {
             self.restored_locally(i, cx);
         } else {
+            if !self.groups.is_empty() && self.instances[i.index()].source.is_some() {
+                self.resume_source(i, cx);
+            }
             self.unit_up(i, cx.now());
         }
     }

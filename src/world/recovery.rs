@@ -175,6 +175,15 @@ impl World<'_> {
         }
     }
 
+    /// A source restarted without checkpoints (active replication): it sends what arrived
+    /// while it was down and keeps nothing.
+    pub(super) fn resume_source(&mut self, i: InstanceId, cx: &mut Ctx<'_, Event>) {
+        self.send_unsent(i, cx);
+        if let Some(src) = self.instances[i.index()].source.as_mut() {
+            src.retained.clear();
+        }
+    }
+
     /// Sends the events a source retained while it was down, oldest first.
     fn send_unsent(&mut self, i: InstanceId, cx: &mut Ctx<'_, Event>) {
         let src = self.instances[i.index()]
