@@ -108,6 +108,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         }
     };
     print_table(&result);
+    print_semantics(&result);
     println!(
         "\n{} replications × {} variant(s), seed {seed}, {:.1} s wall, {:.2} M kernel events/s\nresults: {} ({charts} chart files in plots/)",
         scenario.replications,
@@ -117,6 +118,26 @@ pub fn run(args: Args) -> Result<(), CliError> {
         dir.display()
     );
     Ok(())
+}
+
+/// Prints each variant's declared recovery semantics and whether the measured loss and
+/// duplicates bear it out.
+fn print_semantics(result: &experiment::RunResult) {
+    println!("\nrecovery semantics, declared and measured:");
+    for c in result.semantics() {
+        println!(
+            "  {:<20} {:<16} {:<9} {}: {} of {} replications lost events (mean {}), {} had duplicates (mean {})",
+            c.variant,
+            c.strategy,
+            c.declared.label(),
+            if c.holds() { "holds" } else { "VIOLATED" },
+            c.replications_with_loss,
+            c.n,
+            fmt_sig(c.lost_mean),
+            c.replications_with_duplicates,
+            fmt_sig(c.duplicated_mean),
+        );
+    }
 }
 
 /// Prints every metric with its confidence interval: one column per variant and, for every

@@ -169,6 +169,31 @@ pub fn comparison_csv(result: &RunResult) -> String {
     out
 }
 
+/// `semantics.csv`: per variant, its strategy, the recovery semantics it declares, what
+/// its replications measured, and whether the claim held.
+pub fn semantics_csv(result: &RunResult) -> String {
+    let mut out = String::from(
+        "variant,strategy,declared,replications,with_loss,with_duplicates,lost_mean,duplicated_mean,holds\n",
+    );
+    for c in result.semantics() {
+        writeln!(
+            out,
+            "{},{},{},{},{},{},{},{},{}",
+            c.variant,
+            c.strategy,
+            c.declared.label(),
+            c.n,
+            c.replications_with_loss,
+            c.replications_with_duplicates,
+            num(c.lost_mean),
+            num(c.duplicated_mean),
+            c.holds()
+        )
+        .expect("infallible");
+    }
+    out
+}
+
 /// `replications.csv`: one row per cell and replication, one column per metric.
 pub fn replications_csv(result: &RunResult) -> String {
     let mut out = String::new();
@@ -339,6 +364,7 @@ pub fn write_results(
         ("delay_cdf.csv", cdf_csv(result)),
         ("episodes.csv", episodes_csv(result)),
         ("comparison.csv", comparison_csv(result)),
+        ("semantics.csv", semantics_csv(result)),
     ];
     for (name, content) in files {
         let path = tmp.join(name);
