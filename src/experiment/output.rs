@@ -257,7 +257,7 @@ pub fn cdf_csv(result: &RunResult) -> String {
 /// seconds of simulated time (empty when a phase did not happen before the end).
 pub fn episodes_csv(result: &RunResult) -> String {
     let mut out = String::from(
-        "variant,replication,kind,target,target_name,fault_s,detected_s,recovered_s,detection_s,recovery_s\n",
+        "variant,replication,kind,target,target_name,fault_s,detected_s,restored_s,recovered_s,detection_s,restore_s,catchup_s,recovery_s\n",
     );
     let scenario = &result.scenario;
     // Node kinds name a node; instance kinds name `operator#index`. Names are [a-z0-9-], so
@@ -283,17 +283,25 @@ pub fn episodes_csv(result: &RunResult) -> String {
                 let since = |t: Option<crate::sim::SimTime>| {
                     t.map_or(String::new(), |t| num((t - e.fault_at).as_secs_f64()))
                 };
+                let between =
+                    |a: Option<crate::sim::SimTime>, b: Option<crate::sim::SimTime>| match (a, b) {
+                        (Some(a), Some(b)) => num(b.saturating_since(a).as_secs_f64()),
+                        _ => String::new(),
+                    };
                 writeln!(
                     out,
-                    "{},{r},{},{},{},{},{},{},{},{}",
+                    "{},{r},{},{},{},{},{},{},{},{},{},{},{}",
                     cell.label,
                     e.kind.label(),
                     e.target,
                     name(e),
                     num(e.fault_at.as_secs_f64()),
                     opt(e.detected_at),
+                    opt(e.restored_at),
                     opt(e.recovered_at),
                     since(e.detected_at),
+                    between(e.detected_at.or(Some(e.fault_at)), e.restored_at),
+                    between(e.restored_at, e.recovered_at),
                     since(e.recovered_at),
                 )
                 .expect("infallible");

@@ -19,7 +19,10 @@ pub struct Episode {
     pub fault_at: SimTime,
     /// When the failure detector suspected the node (none for local restarts).
     pub detected_at: Option<SimTime>,
-    /// When the last affected instance was running again.
+    /// When the last affected instance had been restarted, restored or promoted (running
+    /// again, perhaps still catching up).
+    pub restored_at: Option<SimTime>,
+    /// When the last affected instance was up again (caught up).
     pub recovered_at: Option<SimTime>,
     /// Instances still down for this episode.
     pending: u32,
@@ -127,10 +130,21 @@ impl AvailabilityTracker {
         }
         if let Some(e) = self.episode_of[i].take() {
             let ep = &mut self.episodes[e as usize];
+            // Up without a separate restore (a hang that ended): restored now.
+            ep.restored_at.get_or_insert(now);
             ep.pending -= 1;
             if ep.pending == 0 {
                 ep.recovered_at = Some(now);
             }
+        }
+    }
+
+    /// Instance `i` runs again at `now` (restarted, restored or promoted) but may still be
+    /// catching up: marks the restore phase of its open episode.
+    pub fn instance_restored(&mut self, i: usize, now: SimTime) {
+        if let Some(e) = self.episode_of[i] {
+            let ep = &mut self.episodes[e as usize];
+            ep.restored_at = Some(ep.restored_at.map_or(now, |r| r.max(now)));
         }
     }
 
@@ -161,6 +175,7 @@ impl AvailabilityTracker {
             target,
             fault_at: now,
             detected_at: None,
+            restored_at: masked.then_some(now),
             recovered_at: masked.then_some(now),
             pending,
         });

@@ -335,6 +335,11 @@ impl Recorder {
         self.availability.instance_up(i, now);
     }
 
+    /// Logical instance `i` runs again (it may still be catching up).
+    pub fn instance_restored(&mut self, i: usize, now: SimTime) {
+        self.availability.instance_restored(i, now);
+    }
+
     /// A fault at `now` took down `instances`.
     pub fn open_episode(
         &mut self,
@@ -418,6 +423,24 @@ impl Recorder {
         {
             metrics.push(("availability_sla".to_string(), sla));
         }
+        // Phases: detection (fault → suspicion), restore (suspicion, or the fault when
+        // nothing had to detect it, → running again), catch-up (→ up again).
+        let restore = mean(
+            in_window
+                .iter()
+                .filter_map(|e| {
+                    let from = e.detected_at.unwrap_or(e.fault_at);
+                    e.restored_at
+                        .map(|r| r.saturating_since(from).as_secs_f64())
+                })
+                .collect(),
+        );
+        let catch_up = mean(
+            in_window
+                .iter()
+                .filter_map(|e| Some((e.recovered_at? - e.restored_at?).as_secs_f64()))
+                .collect(),
+        );
         metrics.extend([
             ("availability_system".to_string(), a.system),
             ("availability_mean".to_string(), a.mean_partition),
@@ -425,6 +448,8 @@ impl Recorder {
             ("episodes".to_string(), in_window.len() as f64),
             ("detection_time_mean_s".to_string(), detection),
             ("recovery_time_mean_s".to_string(), recovery),
+            ("restore_time_mean_s".to_string(), restore),
+            ("catchup_time_mean_s".to_string(), catch_up),
             ("suspicions".to_string(), a.suspicions as f64),
             ("false_suspicions".to_string(), a.false_suspicions as f64),
             (

@@ -228,6 +228,7 @@ impl World<'_> {
         self.instances[i.index()].status = Status::Running;
         self.instances[i.index()].refresh_serving();
         self.apply_restore(i);
+        self.unit_restored(i, cx.now());
         if self.rolls_back_globally() {
             self.restored(i, cx);
         } else if self.local {

@@ -83,7 +83,14 @@ impl World<'_> {
         self.recorder.instance_up(logical.index(), now);
     }
 
-    /// Opens an episode for a fault at `now` that hit `instances` (world indices).
+    /// Instance `i` runs again (restarted, restored or promoted).
+    pub(super) fn unit_restored(&mut self, i: InstanceId, now: SimTime) {
+        let logical = self.instances[i.index()].logical;
+        self.recorder.instance_restored(logical.index(), now);
+    }
+
+    /// Opens an episode for a fault at `now` that hit `instances` (world indices); an
+    /// instance `target` is named by its logical instance.
     pub(super) fn episode(
         &mut self,
         kind: EpisodeKind,
@@ -97,6 +104,12 @@ impl World<'_> {
             .collect();
         units.sort_unstable();
         units.dedup();
+        let target = match kind {
+            EpisodeKind::InstanceCrash | EpisodeKind::Hang => {
+                self.instances[target as usize].logical.0
+            }
+            EpisodeKind::NodeCrash | EpisodeKind::FalseFailover => target,
+        };
         self.recorder.open_episode(kind, target, now, &units);
     }
 
