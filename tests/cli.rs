@@ -98,12 +98,61 @@ fn read(path: &Path) -> String {
 }
 
 /// Files a run writes besides the manifest, whose bytes depend only on scenario and seed.
-const RESULT_FILES: [&str; 4] = [
+const RESULT_FILES: [&str; 7] = [
     "summary.csv",
     "replications.csv",
     "timeseries.csv",
     "delay_cdf.csv",
+    "episodes.csv",
+    "comparison.csv",
+    "semantics.csv",
 ];
+
+/// The README's main command (with 2 replications instead of 10, to keep the suite short):
+/// the comparison of the four strategies with paired differences to `active`, each
+/// strategy's semantics check, and every chart as PNG and SVG.
+#[test]
+fn the_main_command_compares_the_strategies_and_draws_the_charts() {
+    let tmp = TempDir::new("main-command");
+    let out = tmp.path().join("results");
+    let dir = run_into(
+        &manifest_path("scenarios/sensor-monitoring.ron"),
+        &out,
+        &["--replications", "2"],
+    );
+    let semantics = read(&dir.join("semantics.csv"));
+    for (variant, declared) in [
+        ("active", "precise"),
+        ("passive", "rollback"),
+        ("checkpoint-only", "rollback"),
+        ("upstream-backup", "rollback"),
+    ] {
+        let row = semantics
+            .lines()
+            .find(|l| l.starts_with(&format!("{variant},")))
+            .unwrap_or_else(|| panic!("{variant} missing:\n{semantics}"));
+        assert!(row.contains(&format!(",{declared},")), "{row}");
+        assert!(row.ends_with(",true"), "claim violated: {row}");
+    }
+    let comparison = read(&dir.join("comparison.csv"));
+    assert!(
+        comparison.contains("passive,active,availability_system,"),
+        "{comparison}"
+    );
+    for chart in [
+        "delay_cdf",
+        "throughput",
+        "availability",
+        "recovery_time",
+        "cost_vs_recovery",
+    ] {
+        for ext in ["png", "svg"] {
+            let path = dir.join("plots").join(format!("{chart}.{ext}"));
+            let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+            assert!(bytes > 1000, "{} missing or empty", path.display());
+        }
+    }
+}
 
 #[test]
 fn run_writes_the_results_directory_and_prints_a_table() {
