@@ -221,7 +221,55 @@ enum Status {
     Restarting,
 }
 
-impl InstanceState<'_> {
+impl<'s> InstanceState<'s> {
+    /// A running instance of `op` (number `index` of `operator`) on `node`, with nothing
+    /// queued and no state, standing for graph instance `logical`.
+    fn new(
+        op: &'s Operator,
+        (operator, index): (OperatorId, u32),
+        node: NodeId,
+        expected_barriers: u32,
+        rng: SimRng,
+        source: Option<SourceState>,
+        logical: InstanceId,
+    ) -> Self {
+        Self {
+            op,
+            operator,
+            index,
+            node,
+            queue: VecDeque::with_capacity(64),
+            slots: vec![None; op.threads as usize],
+            busy: 0,
+            in_ready: false,
+            epoch: 0,
+            status: Status::Running,
+            hung: false,
+            paused: false,
+            serving: true,
+            expected_barriers,
+            barriers: (0, 0),
+            catching_up_since: None,
+            rng,
+            source,
+            keys: KeySet::default(),
+            window: WindowTable::default(),
+            peak_keys: 0,
+            next_target: vec![0; op.outputs.len()],
+            logical,
+            log: None,
+            dedup: None,
+            snapshots: Vec::new(),
+            restore_from: StateSource::Empty,
+            promoting: false,
+            applied: Vec::new(),
+            applied_marks: Vec::new(),
+            standby_copy: None,
+            last_barrier: 0,
+            durable: 0,
+        }
+    }
+
     /// Recomputes `serving`; call after changing `status`, `hung` or `paused`.
     fn refresh_serving(&mut self) {
         self.serving = self.status == Status::Running && !self.hung && !self.paused;
@@ -343,41 +391,15 @@ impl<'s> World<'s> {
                     unsent: 0,
                     offsets: Vec::new(),
                 });
-                InstanceState {
+                InstanceState::new(
                     op,
-                    operator: inst.operator,
-                    index: inst.index,
-                    node: inst.node,
-                    queue: VecDeque::with_capacity(64),
-                    slots: vec![None; op.threads as usize],
-                    busy: 0,
-                    in_ready: false,
-                    epoch: 0,
-                    status: Status::Running,
-                    hung: false,
-                    paused: false,
-                    serving: true,
-                    expected_barriers: expected_barriers(graph, inst.operator),
-                    barriers: (0, 0),
-                    catching_up_since: None,
-                    rng: seed(Stream::Service, i as u32),
+                    (inst.operator, inst.index),
+                    inst.node,
+                    expected_barriers(graph, inst.operator),
+                    seed(Stream::Service, i as u32),
                     source,
-                    keys: KeySet::default(),
-                    window: WindowTable::default(),
-                    peak_keys: 0,
-                    next_target: vec![0; op.outputs.len()],
-                    logical: InstanceId(i as u32),
-                    log: None,
-                    dedup: None,
-                    snapshots: Vec::new(),
-                    restore_from: StateSource::Empty,
-                    promoting: false,
-                    applied: Vec::new(),
-                    applied_marks: Vec::new(),
-                    standby_copy: None,
-                    last_barrier: 0,
-                    durable: 0,
-                }
+                    InstanceId(i as u32),
+                )
             })
             .collect::<Vec<_>>();
         let ft = &variant.fault_tolerance;
@@ -424,41 +446,15 @@ impl<'s> World<'s> {
                 {
                     let id = instances.len();
                     let p = &instances[l];
-                    let copy = InstanceState {
-                        op: p.op,
-                        operator: p.operator,
-                        index: p.index,
+                    let copy = InstanceState::new(
+                        p.op,
+                        (p.operator, p.index),
                         node,
-                        queue: VecDeque::with_capacity(64),
-                        slots: vec![None; p.op.threads as usize],
-                        busy: 0,
-                        in_ready: false,
-                        epoch: 0,
-                        status: Status::Running,
-                        hung: false,
-                        paused: false,
-                        serving: true,
-                        expected_barriers: p.expected_barriers,
-                        barriers: (0, 0),
-                        catching_up_since: None,
-                        rng: seed(Stream::Service, id as u32),
-                        source: None,
-                        keys: KeySet::default(),
-                        window: WindowTable::default(),
-                        peak_keys: 0,
-                        next_target: vec![0; p.op.outputs.len()],
-                        logical: InstanceId(l as u32),
-                        log: None,
-                        dedup: None,
-                        snapshots: Vec::new(),
-                        restore_from: StateSource::Empty,
-                        promoting: false,
-                        applied: Vec::new(),
-                        applied_marks: Vec::new(),
-                        standby_copy: None,
-                        last_barrier: 0,
-                        durable: 0,
-                    };
+                        p.expected_barriers,
+                        seed(Stream::Service, id as u32),
+                        None,
+                        InstanceId(l as u32),
+                    );
                     instances.push(copy);
                     groups[l].push(InstanceId(id as u32));
                 }

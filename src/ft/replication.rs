@@ -180,10 +180,15 @@ pub(crate) fn restart_and_restore(need: &ReplacementNeed<'_>) -> Replacement {
             delay: need.restart + c.restore_time(need.state_bytes),
             state: StateSource::Checkpoint,
         },
-        None => Replacement {
-            delay: need.restart,
-            state: StateSource::Empty,
-        },
+        None => fresh_start(need),
+    }
+}
+
+/// A new process with no state: the restart alone.
+pub(crate) fn fresh_start(need: &ReplacementNeed<'_>) -> Replacement {
+    Replacement {
+        delay: need.restart,
+        state: StateSource::Empty,
     }
 }
 

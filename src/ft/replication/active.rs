@@ -4,7 +4,7 @@
 
 use super::{
     RecoverySemantics, Replacement, ReplacementNeed, ReplicationStrategy, RollbackScope,
-    StateSource,
+    StateSource, fresh_start,
 };
 use crate::sim::SimDuration;
 
@@ -52,10 +52,7 @@ impl ReplicationStrategy for ActiveReplication {
                 state: StateSource::Peer,
             }
         } else {
-            Replacement {
-                delay: need.restart,
-                state: StateSource::Empty,
-            }
+            fresh_start(&need)
         }
     }
 }

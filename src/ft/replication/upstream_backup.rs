@@ -5,7 +5,7 @@
 
 use super::{
     RecoverySemantics, Replacement, ReplacementNeed, ReplicationStrategy, RollbackScope,
-    StateSource,
+    fresh_start,
 };
 
 /// Upstream output logs, trimmed by downstream acknowledgements (checkpoint barriers that
@@ -34,15 +34,13 @@ impl ReplicationStrategy for UpstreamBackup {
 
     /// A fresh process, nothing to read back: the state comes from the replay.
     fn replacement(&self, need: ReplacementNeed<'_>) -> Replacement {
-        Replacement {
-            delay: need.restart,
-            state: StateSource::Empty,
-        }
+        fresh_start(&need)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::StateSource;
     use super::super::test_support::{checkpoint, need};
     use super::*;
 
