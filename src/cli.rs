@@ -4,6 +4,7 @@
 pub(crate) mod check;
 mod plot;
 mod run;
+mod validate;
 
 use std::fmt;
 
@@ -21,7 +22,7 @@ use crate::scenario::ScenarioError;
     name = "faultline",
     version,
     about = "Discrete-event evaluation of fault-tolerant stream processing",
-    after_help = "Examples:\n  faultline run scenarios/sensor-monitoring.ron\n  faultline check scenarios/*.ron\n  faultline plot results/sensor-monitoring/<run-id>"
+    after_help = "Examples:\n  faultline run scenarios/sensor-monitoring.ron\n  faultline check scenarios/*.ron\n  faultline plot results/sensor-monitoring/<run-id>\n  faultline validate --quick"
 )]
 pub struct Cli {
     /// What to do.
@@ -38,6 +39,8 @@ pub enum Command {
     Check(check::Args),
     /// Redraw the charts of a results directory from its CSV files.
     Plot(plot::Args),
+    /// Check every mechanism against theory and write `results/validation/report.md`.
+    Validate(validate::Args),
 }
 
 /// Why a command failed; decides the exit code.
@@ -60,6 +63,13 @@ pub enum CliError {
     Output(OutputError),
     /// Charts could not be drawn (exit 1).
     Plot(PlotError),
+    /// Validation could not run (exit 1).
+    Validate(crate::validate::ValidateError),
+    /// Validation ran and some checks failed (exit 1); the report says which.
+    ValidationFailed {
+        /// Checks that failed.
+        failed: usize,
+    },
 }
 
 impl CliError {
@@ -67,7 +77,11 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::Scenario(_) | Self::ChecksFailed { .. } | Self::Usage(_) => 2,
-            Self::Run(_) | Self::Output(_) | Self::Plot(_) => 1,
+            Self::Run(_)
+            | Self::Output(_)
+            | Self::Plot(_)
+            | Self::Validate(_)
+            | Self::ValidationFailed { .. } => 1,
         }
     }
 }
@@ -83,6 +97,10 @@ impl fmt::Display for CliError {
             Self::Run(e) => e.fmt(f),
             Self::Output(e) => e.fmt(f),
             Self::Plot(e) => e.fmt(f),
+            Self::Validate(e) => e.fmt(f),
+            Self::ValidationFailed { failed } => {
+                write!(f, "{failed} validation checks failed; see the report")
+            }
         }
     }
 }
@@ -107,5 +125,6 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
         Command::Run(args) => run::run(args),
         Command::Check(args) => check::run(args),
         Command::Plot(args) => plot::run(args),
+        Command::Validate(args) => validate::run(args),
     }
 }

@@ -55,6 +55,7 @@ pub mod plot;
 pub mod scenario;
 pub mod sim;
 pub mod stats;
+pub mod validate;
 pub mod world;
 
 #[cfg(test)]

@@ -26,7 +26,7 @@
 
 mod charts;
 mod csv;
-mod frame;
+pub(crate) mod frame;
 mod results;
 
 use std::fmt;
@@ -156,7 +156,7 @@ static DEJAVU_SANS: &[u8] = include_bytes!("plot/DejaVuSans.ttf");
 
 /// Registers the embedded font as plotters' `sans-serif` family, once per process. Every
 /// text of the charts uses that family in its normal style; other styles fall back to it.
-fn register_font() {
+pub(crate) fn register_font() {
     static REGISTER: Once = Once::new();
     REGISTER.call_once(|| {
         let registered =

@@ -115,6 +115,19 @@ pub fn from_str(text: &str, origin: &Path, base_dir: &Path) -> Result<Scenario, 
     })
 }
 
+/// Validates a parsed scenario file, for callers that build or edit one in code (validation
+/// runs, sweeps); `origin` names it in errors and `base_dir` anchors relative paths.
+pub fn from_file(
+    file: ScenarioFile,
+    origin: &Path,
+    base_dir: &Path,
+) -> Result<Scenario, ScenarioError> {
+    validate::validate(file, base_dir).map_err(|problems| ScenarioError::Invalid {
+        path: origin.to_path_buf(),
+        problems: problems.0,
+    })
+}
+
 impl Scenario {
     /// Sets the master seed (recorded in the resolved scenario).
     pub fn set_seed(&mut self, seed: u64) {

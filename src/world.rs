@@ -710,8 +710,11 @@ impl<'s> World<'s> {
         }
         if event.id >= VOID_ID && event.id == BARRIER_ID {
             if state.status == Status::Running {
-                // A hung or snapshotting instance handles the barrier only when it serves again.
-                if state.queue.is_empty() && !state.hung && !state.paused {
+                // A hung or snapshotting instance handles the barrier only when it serves
+                // again, and a busy one when what it is serving is done: the snapshot must
+                // reflect every event before the barrier, or a crash right after the
+                // checkpoint completes would lose the one in service.
+                if state.queue.is_empty() && state.busy == 0 && !state.hung && !state.paused {
                     self.on_barrier(i, event.key as u32, cx);
                 } else {
                     state.queue.push_back(Queued {
@@ -788,6 +791,11 @@ impl<'s> World<'s> {
             && state.serving
             && state.busy < state.slots.len() as u32
             && !state.queue.is_empty()
+            && !(state.busy > 0
+                && state
+                    .queue
+                    .front()
+                    .is_some_and(|q| q.event.id == BARRIER_ID))
         {
             state.in_ready = true;
             self.nodes[state.node.index()].ready.push_back(i);
@@ -815,6 +823,9 @@ impl<'s> World<'s> {
         while let Some(front) = self.instances[i.index()].queue.front()
             && front.event.id == BARRIER_ID
         {
+            if self.instances[i.index()].busy > 0 {
+                return false; // the barrier waits for the events before it to finish
+            }
             let checkpoint = front.event.key as u32;
             self.instances[i.index()].queue.pop_front();
             self.on_barrier(i, checkpoint, cx);

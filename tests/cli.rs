@@ -463,3 +463,46 @@ fn unwritable_output_exits_1() {
     assert!(errors.contains("error: cannot write "), "{errors}");
     assert!(errors.contains("file.txt"), "{errors}");
 }
+
+/// `faultline validate --quick` (as the test suite runs it): every check passes, the exit
+/// code is 0, and the report and its charts are written.
+#[test]
+fn validate_quick_passes_every_check_and_writes_the_report() {
+    let tmp = TempDir::new("validate-quick");
+    let out = tmp.path().join("validation");
+    let result = faultline(&[
+        "validate".as_ref(),
+        "--quick".as_ref(),
+        "--scenarios".as_ref(),
+        manifest_path("scenarios/validation").as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    let printed = stdout(&result);
+    assert_exit(&result, 0);
+    assert!(!printed.contains("FAIL"), "{printed}");
+    let report = read(&out.join("report.md"));
+    for section in [
+        "## Queues",
+        "## Availability",
+        "## Failure detection",
+        "## Checkpointing",
+        "## Recovery time",
+        "## A published trend",
+        "## Real systems",
+    ] {
+        assert!(report.contains(section), "{section} missing:\n{report}");
+    }
+    for chart in [
+        "checkpoint_interval",
+        "availability_vs_mttf",
+        "recovery_vs_load",
+        "hwang_tradeoff",
+        "presets",
+    ] {
+        for ext in ["png", "svg"] {
+            let path = out.join(format!("{chart}.{ext}"));
+            assert!(path.exists(), "{} missing", path.display());
+        }
+    }
+}

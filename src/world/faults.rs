@@ -183,6 +183,18 @@ impl World<'_> {
         }
         n.up = true;
         n.free_cores = n.cores;
+        // A passive instance waiting on a dead node whose standby place this node is moves
+        // here at once (a cold start: the standby's copy died with the node) instead of
+        // waiting for its own node's repair.
+        for l in 0..self.standby.len() {
+            if self.standby[l] == Some(node)
+                && self.instances[l].status == Status::Down
+                && !self.nodes[self.instances[l].node.index()].up
+            {
+                self.standby[l] = Some(self.instances[l].node);
+                self.instances[l].node = node;
+            }
+        }
         let waiting: Vec<usize> = self
             .instances_on(node)
             .into_iter()

@@ -212,11 +212,15 @@ impl World<'_> {
     }
 
     /// Instance `i` processed an event created at `created` (local replay): if it was
-    /// restored before that, it has caught up.
+    /// restored before that and nothing waits in its queue, it has caught up — the replayed
+    /// backlog is gone, not merely overtaken (a busy period started by the backlog has ended,
+    /// which is what the catch-up formula T = (D + R + ρc/2)/(1 − ρ) describes).
     #[inline]
     pub(super) fn instance_caught_up(&mut self, i: InstanceId, created: SimTime, now: SimTime) {
-        if let Some(since) = self.instances[i.index()].catching_up_since
+        let s = &self.instances[i.index()];
+        if let Some(since) = s.catching_up_since
             && since <= created
+            && s.queue.is_empty()
         {
             self.instances[i.index()].catching_up_since = None;
             self.catching_up -= 1;
