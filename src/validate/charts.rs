@@ -74,6 +74,8 @@ pub fn recovery(setup: &Setup, points: &[RecoveryPoint]) -> Result<Vec<PathBuf>,
         .map(|k| 0.25 + 0.5 * f64::from(k) / 40.0)
         .map(|rho| (rho, (0.4505 + 0.5 + rho) / (1.0 - rho)))
         .collect();
+    // Three loads: joining them would invent the values between.
+    chart.series[0].line = false;
     let mut line = Series::new("(D + R + ρc/2)/(1 − ρ)", formula);
     line.markers = false;
     chart.series.push(line);

@@ -116,12 +116,14 @@ fn row(out: &mut String, c: &Check) {
     } else {
         "—".to_string()
     };
+    // A `|` inside a cell (E[X | X < τ]) would end it.
+    let cell = |text: &str| text.replace('|', "\\|");
     writeln!(
         out,
         "| {} | {}{unit} | {} | {simulated} | {error} | {} |",
-        c.name,
+        cell(&c.name),
         sig(c.theory),
-        c.source,
+        cell(&c.source),
         if c.passed { "pass" } else { "**FAIL**" }
     )
     .expect("infallible");
