@@ -2,8 +2,10 @@
 //! tables to stdout, progress and errors to stderr.
 
 pub(crate) mod check;
+mod gate;
 mod plot;
 mod run;
+mod sweep;
 mod validate;
 
 use std::fmt;
@@ -41,6 +43,12 @@ pub enum Command {
     Plot(plot::Args),
     /// Check every mechanism against theory and write `results/validation/report.md`.
     Validate(validate::Args),
+    /// Run a parameter sweep (resumable, shardable) and write one tidy CSV and charts.
+    Sweep(sweep::Args),
+    /// Combine the outputs of a sweep's shards into the unsharded result.
+    Merge(sweep::MergeArgs),
+    /// Rerun a scenario and fail if a gated metric (availability) regressed from a baseline.
+    Gate(gate::Args),
 }
 
 /// Why a command failed; decides the exit code.
@@ -65,6 +73,13 @@ pub enum CliError {
     Plot(PlotError),
     /// Validation could not run (exit 1).
     Validate(crate::validate::ValidateError),
+    /// A sweep could not be loaded (exit 2) or run (exit 1).
+    Sweep(crate::sweep::SweepError),
+    /// The gate found gated metrics worse than their baseline (exit 1).
+    Regression {
+        /// Metrics that regressed.
+        failed: usize,
+    },
     /// Validation ran and some checks failed (exit 1); the report says which.
     ValidationFailed {
         /// Checks that failed.
@@ -77,11 +92,18 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::Scenario(_) | Self::ChecksFailed { .. } | Self::Usage(_) => 2,
+            Self::Sweep(e) => match e {
+                crate::sweep::SweepError::File(..)
+                | crate::sweep::SweepError::Scenario(_)
+                | crate::sweep::SweepError::Path(_) => 2,
+                _ => 1,
+            },
             Self::Run(_)
             | Self::Output(_)
             | Self::Plot(_)
             | Self::Validate(_)
-            | Self::ValidationFailed { .. } => 1,
+            | Self::ValidationFailed { .. }
+            | Self::Regression { .. } => 1,
         }
     }
 }
@@ -98,6 +120,13 @@ impl fmt::Display for CliError {
             Self::Output(e) => e.fmt(f),
             Self::Plot(e) => e.fmt(f),
             Self::Validate(e) => e.fmt(f),
+            Self::Sweep(e) => e.fmt(f),
+            Self::Regression { failed } => {
+                write!(
+                    f,
+                    "{failed} gated metric(s) regressed beyond the statistical tolerance"
+                )
+            }
             Self::ValidationFailed { failed } => {
                 write!(f, "{failed} validation checks failed; see the report")
             }
@@ -126,5 +155,8 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
         Command::Check(args) => check::run(args),
         Command::Plot(args) => plot::run(args),
         Command::Validate(args) => validate::run(args),
+        Command::Sweep(args) => sweep::run(args),
+        Command::Merge(args) => sweep::merge(args),
+        Command::Gate(args) => gate::run(args),
     }
 }

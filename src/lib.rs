@@ -48,6 +48,7 @@ pub mod cli;
 pub mod experiment;
 pub mod fault;
 pub mod ft;
+pub mod gate;
 pub mod metrics;
 pub mod model;
 pub mod partition;
@@ -55,6 +56,7 @@ pub mod plot;
 pub mod scenario;
 pub mod sim;
 pub mod stats;
+pub mod sweep;
 pub mod validate;
 pub mod world;
 

@@ -1,10 +1,11 @@
 //! The `faultline` binary as a user drives it: the results directory of `run`, byte-identical
 //! summaries whatever the thread count, rerunning the resolved scenario, `check`, exit codes
-//! (0 success, 1 a run failed, 2 invalid scenario or usage) and error messages.
+//! (0 success, 1 a run failed, 2 invalid scenario or usage), error messages, `validate`,
+//! sweeps that resume after `kill -9` and merge from shards, and the regression gate.
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 /// A scratch directory under the system temp dir, removed when the test passes (kept for
 /// inspection when it fails).
@@ -505,4 +506,188 @@ fn validate_quick_passes_every_check_and_writes_the_report() {
             assert!(path.exists(), "{} missing", path.display());
         }
     }
+}
+
+/// Every file a finished sweep directory holds, with its bytes, sorted by path.
+fn sweep_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("readable") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).expect("below").display().to_string();
+                out.push((rel, std::fs::read(&p).expect("readable")));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn sweep_args(out: &Path, extra: &[&str]) -> Vec<String> {
+    let mut args = vec![
+        "sweep".to_string(),
+        manifest_path("tests/fixtures/sweeps/small.ron")
+            .display()
+            .to_string(),
+        "--out".to_string(),
+        out.display().to_string(),
+        "--quiet".to_string(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+/// A sweep killed with SIGKILL part-way and run again with `--resume` computes only the
+/// missing points, and its files are byte-identical to an uninterrupted run's.
+#[test]
+fn a_killed_sweep_resumes_to_identical_output() {
+    let tmp = TempDir::new("sweep-resume");
+    let whole = tmp.path().join("whole");
+    assert_exit(&faultline(&sweep_args(&whole, &[])), 0);
+
+    let killed = tmp.path().join("killed");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_faultline"))
+        .args(sweep_args(&killed, &["--threads", "1"]))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    // Wait until some points are done, then kill -9 in the middle of the sweep.
+    let points = killed.join("points");
+    let started = std::time::Instant::now();
+    loop {
+        let done = std::fs::read_dir(&points)
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .filter(|e| e.file_name().to_string_lossy().starts_with('p'))
+                    .count()
+            })
+            .unwrap_or(0);
+        if done >= 3 {
+            break;
+        }
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "the sweep made no progress"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reaped");
+    assert!(!killed.join("sweep.csv").exists(), "killed before the end");
+
+    // Without --resume the directory is refused; with it, only the rest is computed.
+    let again = faultline(&sweep_args(&killed, &[]));
+    assert_exit(&again, 1);
+    assert!(stderr(&again).contains("--resume"), "{}", stderr(&again));
+    let resumed = faultline(&sweep_args(&killed, &["--resume"]));
+    assert_exit(&resumed, 0);
+    let printed = stdout(&resumed);
+    assert!(!printed.contains(" 0 already present"), "{printed}");
+    // Leftover partial directories of the killed process are not part of the result.
+    let files = |d: &Path| {
+        sweep_files(d)
+            .into_iter()
+            .filter(|(p, _)| !p.contains(".partial-"))
+            .collect::<Vec<_>>()
+    };
+    let (a, b) = (files(&whole), files(&killed));
+    assert_eq!(
+        a.iter().map(|f| &f.0).collect::<Vec<_>>(),
+        b.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
+    for ((name, x), (_, y)) in a.iter().zip(&b) {
+        assert!(x == y, "{name} differs after resume");
+    }
+}
+
+/// Two shards merged give the unsharded sweep's files, byte for byte.
+#[test]
+fn shards_merge_into_the_unsharded_result() {
+    let tmp = TempDir::new("sweep-shards");
+    let whole = tmp.path().join("whole");
+    assert_exit(&faultline(&sweep_args(&whole, &[])), 0);
+    let (s0, s1, merged) = (
+        tmp.path().join("s0"),
+        tmp.path().join("s1"),
+        tmp.path().join("merged"),
+    );
+    assert_exit(&faultline(&sweep_args(&s0, &["--shard", "0/2"])), 0);
+    assert_exit(&faultline(&sweep_args(&s1, &["--shard", "1/2"])), 0);
+    assert!(
+        !s0.join("sweep.csv").exists(),
+        "a shard alone is incomplete"
+    );
+    let result = faultline(&[
+        "merge".to_string(),
+        manifest_path("tests/fixtures/sweeps/small.ron")
+            .display()
+            .to_string(),
+        s0.display().to_string(),
+        s1.display().to_string(),
+        "--out".to_string(),
+        merged.display().to_string(),
+    ]);
+    assert_exit(&result, 0);
+    assert_eq!(sweep_files(&whole), sweep_files(&merged));
+}
+
+/// A misspelt parameter path is an input error that names the valid paths near it.
+#[test]
+fn a_misspelt_sweep_path_lists_the_valid_ones() {
+    let tmp = TempDir::new("sweep-bad-path");
+    let file = tmp.path().join("bad.ron");
+    std::fs::write(
+        &file,
+        format!(
+            "(version: 1, name: \"bad\", base: \"{}\", axes: [(path: \"faults[0].ttf.mean\", values: [1.0, 2.0])])",
+            manifest_path("tests/fixtures/sweep-base.ron").display()
+        ),
+    )
+    .unwrap();
+    let result = faultline(&["sweep".as_ref(), file.as_os_str()]);
+    assert_exit(&result, 2);
+    assert!(
+        stderr(&result).contains("faults[0].ttf_s.mean"),
+        "{}",
+        stderr(&result)
+    );
+}
+
+/// The gate passes the baseline's own scenario under another seed and fails a deliberately
+/// worse configuration: a heartbeat timeout ten times longer (5 s instead of 500 ms).
+#[test]
+fn the_gate_fails_a_worse_configuration_and_passes_another_seed() {
+    let tmp = TempDir::new("gate");
+    let base = manifest_path("tests/fixtures/sweep-base.ron");
+    let baseline = tmp.path().join("baseline.json");
+    let gate = |scenario: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "gate".to_string(),
+            scenario.display().to_string(),
+            "--baseline".to_string(),
+            baseline.display().to_string(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        faultline(&args)
+    };
+    assert_exit(&gate(&base, &["--update"]), 0);
+    let again = gate(&base, &["--seed", "4242"]);
+    assert_exit(&again, 0);
+    let worse = tmp.path().join("worse.ron");
+    let text = std::fs::read_to_string(&base)
+        .unwrap()
+        .replace("timeout_ms: 500.0", "timeout_ms: 5000.0");
+    std::fs::write(&worse, text).unwrap();
+    let result = gate(&worse, &[]);
+    assert_exit(&result, 1);
+    assert!(
+        stdout(&result).contains("REGRESSION"),
+        "{}",
+        stdout(&result)
+    );
 }

@@ -47,6 +47,23 @@ pub fn run(args: Args) -> Result<(), CliError> {
     }
     let mut failed = 0;
     for f in &files {
+        // Files under a `sweeps` directory are sweep files: check the sweep, its base and
+        // every grid point.
+        if f.components().any(|c| c.as_os_str() == "sweeps") {
+            match crate::sweep::load(f) {
+                Ok(s) => println!(
+                    "ok: {} (sweep {}, {} points)",
+                    f.display(),
+                    s.name,
+                    s.points.len()
+                ),
+                Err(e) => {
+                    failed += 1;
+                    eprintln!("error: {e}");
+                }
+            }
+            continue;
+        }
         match scenario::load(f) {
             Ok(s) => println!(
                 "ok: {} ({}, {} operators, {} instances)",

@@ -1,0 +1,492 @@
+//! Parameter sweeps: a grid of scenario edits × variants × replications, run point by point,
+//! written atomically so that an interrupted sweep resumes where it stopped, sharded across
+//! machines and merged back into exactly the same files.
+//!
+//! A sweep file names a base scenario, axes (a parameter path and its values; several axes
+//! form a grid), optionally a subset of the base's variants and the replications. Point k of
+//! the grid (row-major, the last axis fastest) is written to `points/pNNNN/` — the summary
+//! and replication CSVs of that point — by writing a temporary directory and renaming it,
+//! so a point is either complete or absent. `--resume` skips the points present; `--shard
+//! i/N` runs the points k with k mod N = i; [`merge`] copies shards' points together. Once
+//! every point is present, `sweep.csv` (one row per point × variant × metric) and the charts
+//! are written from the points' files alone, so their bytes do not depend on how the points
+//! were run.
+
+pub mod path;
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::experiment::{self, output};
+use crate::scenario::{self, ScenarioFile};
+
+/// Sweep file format version.
+pub const SWEEP_VERSION: u32 = 1;
+
+/// One axis in a sweep file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AxisSpec {
+    /// Parameter path, e.g. `faults[0].ttf_s.mean`.
+    pub path: String,
+    /// The values, in order.
+    #[serde(default)]
+    pub values: Vec<f64>,
+    /// Or a range: `steps` values from `from` to `to`, evenly or log-spaced.
+    #[serde(default)]
+    pub range: Option<RangeSpec>,
+}
+
+/// Evenly or logarithmically spaced values.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RangeSpec {
+    /// First value.
+    pub from: f64,
+    /// Last value.
+    pub to: f64,
+    /// How many values (≥ 2).
+    pub steps: u32,
+    /// Log-spaced (needs positive bounds).
+    #[serde(default)]
+    pub log: bool,
+}
+
+/// A sweep file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepFile {
+    /// Format version.
+    pub version: u32,
+    /// Names the output directory.
+    pub name: String,
+    /// Base scenario, relative to the sweep file.
+    pub base: String,
+    /// The grid's axes.
+    pub axes: Vec<AxisSpec>,
+    /// Variants of the base to run (default: all).
+    #[serde(default)]
+    pub variants: Vec<String>,
+    /// Replications per point and variant (default: the base's).
+    #[serde(default)]
+    pub replications: Option<u32>,
+    /// Fixed edits applied to every point before the axes' (e.g. a shorter `duration_s`).
+    #[serde(default)]
+    pub set: Vec<SetSpec>,
+}
+
+/// A fixed parameter edit.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetSpec {
+    /// Parameter path.
+    pub path: String,
+    /// Its value.
+    pub value: f64,
+}
+
+/// An axis with its values resolved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Axis {
+    /// Parameter path.
+    pub path: String,
+    /// Values, in order.
+    pub values: Vec<f64>,
+}
+
+/// A loaded, checked sweep.
+#[derive(Clone, Debug)]
+pub struct Sweep {
+    /// Name.
+    pub name: String,
+    /// The sweep file (for the output's copy).
+    pub file: SweepFile,
+    /// The base scenario, parsed.
+    pub base: ScenarioFile,
+    /// Where the base lives (errors name it; relative paths inside it resolve from it).
+    pub base_path: PathBuf,
+    /// Axes.
+    pub axes: Vec<Axis>,
+    /// Grid points: one value per axis.
+    pub points: Vec<Vec<f64>>,
+}
+
+/// Why a sweep could not be loaded or run.
+#[derive(Debug)]
+pub enum SweepError {
+    /// The sweep file could not be read or parsed.
+    File(PathBuf, String),
+    /// The base scenario or an edited point is invalid.
+    Scenario(String),
+    /// A parameter path is wrong.
+    Path(path::PathError),
+    /// A replication failed.
+    Run(String),
+    /// Output could not be written.
+    Write(PathBuf, std::io::Error),
+    /// The output directory holds another sweep's results, or results without `--resume`.
+    Output(String),
+}
+
+impl std::fmt::Display for SweepError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::File(p, e) => write!(f, "{}: {e}", p.display()),
+            Self::Scenario(e) | Self::Run(e) | Self::Output(e) => f.write_str(e),
+            Self::Path(e) => e.fmt(f),
+            Self::Write(p, e) => write!(f, "cannot write {}: {e}", p.display()),
+        }
+    }
+}
+
+impl std::error::Error for SweepError {}
+
+/// Loads and checks a sweep file: the base parses, every path names a number, every grid
+/// point is a valid scenario.
+pub fn load(file_path: &Path) -> Result<Sweep, SweepError> {
+    let text = std::fs::read_to_string(file_path)
+        .map_err(|e| SweepError::File(file_path.to_path_buf(), e.to_string()))?;
+    let file: SweepFile = ron::Options::default()
+        .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+        .from_str(&text)
+        .map_err(|e| {
+            SweepError::File(
+                file_path.to_path_buf(),
+                format!("{}:{}: {}", e.span.start.line, e.span.start.col, e.code),
+            )
+        })?;
+    if file.version != SWEEP_VERSION {
+        return Err(SweepError::File(
+            file_path.to_path_buf(),
+            format!(
+                "version {} is not supported (expected {SWEEP_VERSION})",
+                file.version
+            ),
+        ));
+    }
+    let dir = file_path.parent().unwrap_or(Path::new("."));
+    let base_path = dir.join(&file.base);
+    let base = scenario::load(&base_path).map_err(|e| SweepError::Scenario(e.to_string()))?;
+    let mut axes = Vec::new();
+    for a in &file.axes {
+        let values = match &a.range {
+            Some(r) if a.values.is_empty() => range_values(r).ok_or_else(|| {
+                SweepError::File(
+                    file_path.to_path_buf(),
+                    format!(
+                        "axis `{}`: a range needs steps ≥ 2 and, when log, positive bounds",
+                        a.path
+                    ),
+                )
+            })?,
+            None if !a.values.is_empty() => a.values.clone(),
+            _ => {
+                return Err(SweepError::File(
+                    file_path.to_path_buf(),
+                    format!(
+                        "axis `{}`: give either `values: [...]` or `range: (...)`",
+                        a.path
+                    ),
+                ));
+            }
+        };
+        axes.push(Axis {
+            path: a.path.clone(),
+            values,
+        });
+    }
+    if axes.is_empty() {
+        return Err(SweepError::File(
+            file_path.to_path_buf(),
+            "a sweep needs at least one axis".to_string(),
+        ));
+    }
+    let mut points = vec![Vec::new()];
+    for axis in &axes {
+        points = points
+            .into_iter()
+            .flat_map(|p| {
+                axis.values.iter().map(move |&v| {
+                    let mut q = p.clone();
+                    q.push(v);
+                    q
+                })
+            })
+            .collect();
+    }
+    let sweep = Sweep {
+        name: file.name.clone(),
+        file,
+        base: base.resolved.clone(),
+        base_path,
+        axes,
+        points,
+    };
+    // Every point must be a valid scenario before anything runs.
+    for k in 0..sweep.points.len() {
+        sweep.point_scenario(k)?;
+    }
+    Ok(sweep)
+}
+
+fn range_values(r: &RangeSpec) -> Option<Vec<f64>> {
+    if r.steps < 2
+        || !r.from.is_finite()
+        || !r.to.is_finite()
+        || (r.log && (r.from <= 0.0 || r.to <= 0.0))
+    {
+        return None;
+    }
+    let n = f64::from(r.steps - 1);
+    Some(
+        (0..r.steps)
+            .map(|k| {
+                let t = f64::from(k) / n;
+                let v = if r.log {
+                    (r.from.ln() + t * (r.to.ln() - r.from.ln())).exp()
+                } else {
+                    r.from + t * (r.to - r.from)
+                };
+                // Twelve significant digits: 30, not 30.000000000000004, in files and paths.
+                format!("{v:.11e}").parse().unwrap_or(v)
+            })
+            .collect(),
+    )
+}
+
+impl Sweep {
+    /// The scenario of grid point `k`: the base with the point's values set, restricted to
+    /// the sweep's variants.
+    pub fn point_scenario(&self, k: usize) -> Result<scenario::Scenario, SweepError> {
+        let mut file = self.base.clone();
+        for set in &self.file.set {
+            path::set(&mut file, &set.path, set.value).map_err(SweepError::Path)?;
+        }
+        for (axis, &value) in self.axes.iter().zip(&self.points[k]) {
+            path::set(&mut file, &axis.path, value).map_err(SweepError::Path)?;
+        }
+        if let Some(r) = self.file.replications {
+            file.replications = r;
+        }
+        if !self.file.variants.is_empty() {
+            let known: Vec<String> = file.variants.iter().map(|v| v.label.clone()).collect();
+            for v in &self.file.variants {
+                if !known.contains(v) {
+                    return Err(SweepError::Scenario(format!(
+                        "variant `{v}` is not in the base scenario (it has: {})",
+                        known.join(", ")
+                    )));
+                }
+            }
+            file.variants
+                .retain(|v| self.file.variants.contains(&v.label));
+        }
+        let base_dir = self.base_path.parent().unwrap_or(Path::new("."));
+        scenario::from_file(file, &self.base_path, base_dir)
+            .map_err(|e| SweepError::Scenario(format!("point {k} ({}): {e}", self.describe(k))))
+    }
+
+    /// `path = value` for every axis of point `k`.
+    pub fn describe(&self, k: usize) -> String {
+        self.axes
+            .iter()
+            .zip(&self.points[k])
+            .map(|(a, v)| format!("{} = {v}", a.path))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Directory name of point `k`.
+    pub fn point_dir(k: usize) -> String {
+        format!("p{k:04}")
+    }
+}
+
+/// A shard: this process runs the points k with k mod `count` = `index`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// 0-based shard index.
+    pub index: u32,
+    /// Number of shards.
+    pub count: u32,
+}
+
+impl Shard {
+    /// Whether point `k` belongs to this shard.
+    pub fn owns(&self, k: usize) -> bool {
+        k % self.count as usize == self.index as usize
+    }
+}
+
+/// Runs the points of `sweep` that `shard` owns and that are not in `out` yet (`resume`
+/// allows an `out` that already holds some), calling `done(k, ran)` after each point. Writes
+/// `sweep.csv` and the charts if every point of the grid is then present. Returns the number
+/// of points computed.
+pub fn run(
+    sweep: &Sweep,
+    out: &Path,
+    shard: Option<Shard>,
+    resume: bool,
+    threads: usize,
+    done: &dyn Fn(usize, bool),
+) -> Result<usize, SweepError> {
+    let points_dir = out.join("points");
+    let stamp = out.join("sweep.ron");
+    let identity = sweep_identity(sweep);
+    match std::fs::read_to_string(&stamp) {
+        Ok(existing) if existing == identity => {
+            if !resume {
+                return Err(SweepError::Output(format!(
+                    "{} already holds this sweep's results; add --resume to compute only what is missing",
+                    out.display()
+                )));
+            }
+        }
+        Ok(_) => {
+            return Err(SweepError::Output(format!(
+                "{} holds a different sweep's results; choose another --out",
+                out.display()
+            )));
+        }
+        Err(_) => {
+            std::fs::create_dir_all(&points_dir)
+                .map_err(|e| SweepError::Write(points_dir.clone(), e))?;
+            write_atomically(&stamp, &identity)?;
+        }
+    }
+    std::fs::create_dir_all(&points_dir).map_err(|e| SweepError::Write(points_dir.clone(), e))?;
+    let mut computed = 0;
+    for k in 0..sweep.points.len() {
+        if shard.is_some_and(|s| !s.owns(k)) {
+            continue;
+        }
+        let dir = points_dir.join(Sweep::point_dir(k));
+        if dir.is_dir() {
+            done(k, false);
+            continue;
+        }
+        let scenario = sweep.point_scenario(k)?;
+        let seed = scenario.seed.unwrap_or(1);
+        let result = experiment::run(&scenario, seed, threads, &|_| {})
+            .map_err(|e| SweepError::Run(format!("point {k} ({}): {e}", sweep.describe(k))))?;
+        // Write beside, then rename: a point is complete or absent, whenever we are killed.
+        let tmp = points_dir.join(format!(
+            ".{}.partial-{}",
+            Sweep::point_dir(k),
+            std::process::id()
+        ));
+        if tmp.exists() {
+            std::fs::remove_dir_all(&tmp).map_err(|e| SweepError::Write(tmp.clone(), e))?;
+        }
+        std::fs::create_dir(&tmp).map_err(|e| SweepError::Write(tmp.clone(), e))?;
+        for (name, text) in [
+            ("summary.csv", output::summary_csv(&result)),
+            ("replications.csv", output::replications_csv(&result)),
+            ("point.txt", format!("{}\n", sweep.describe(k))),
+        ] {
+            let p = tmp.join(name);
+            std::fs::write(&p, text).map_err(|e| SweepError::Write(p, e))?;
+        }
+        std::fs::rename(&tmp, &dir).map_err(|e| SweepError::Write(dir.clone(), e))?;
+        computed += 1;
+        done(k, true);
+    }
+    finish_if_complete(sweep, out)?;
+    Ok(computed)
+}
+
+/// What identifies a sweep's results: its resolved file and its grid.
+fn sweep_identity(sweep: &Sweep) -> String {
+    let mut s = ron::ser::to_string_pretty(&sweep.file, ron::ser::PrettyConfig::new())
+        .expect("sweep files serialise");
+    s.push('\n');
+    for (k, _) in sweep.points.iter().enumerate() {
+        writeln!(s, "// point {k}: {}", sweep.describe(k)).expect("infallible");
+    }
+    s
+}
+
+fn write_atomically(path: &Path, text: &str) -> Result<(), SweepError> {
+    let tmp = path.with_extension(format!("partial-{}", std::process::id()));
+    std::fs::write(&tmp, text).map_err(|e| SweepError::Write(tmp.clone(), e))?;
+    std::fs::rename(&tmp, path).map_err(|e| SweepError::Write(path.to_path_buf(), e))
+}
+
+/// Writes `sweep.csv` and the charts once every point is present; returns whether it did.
+pub fn finish_if_complete(sweep: &Sweep, out: &Path) -> Result<bool, SweepError> {
+    let points_dir = out.join("points");
+    let mut csv = String::new();
+    for a in &sweep.axes {
+        write!(csv, "{},", a.path).expect("infallible");
+    }
+    csv.push_str("variant,metric,mean,ci_low,ci_high,n\n");
+    for k in 0..sweep.points.len() {
+        let summary = points_dir.join(Sweep::point_dir(k)).join("summary.csv");
+        let Ok(text) = std::fs::read_to_string(&summary) else {
+            return Ok(false);
+        };
+        let values: String = sweep.points[k].iter().map(|v| format!("{v},")).collect();
+        for line in text.lines().skip(1) {
+            // variant,metric,mean,std_dev,ci_low,ci_high,level,n
+            let f: Vec<&str> = line.split(',').collect();
+            if f.len() < 8 {
+                continue;
+            }
+            writeln!(
+                csv,
+                "{values}{},{},{},{},{},{}",
+                f[0], f[1], f[2], f[4], f[5], f[7]
+            )
+            .expect("infallible");
+        }
+    }
+    write_atomically(&out.join("sweep.csv"), &csv)?;
+    charts::draw(sweep, out, &csv)?;
+    Ok(true)
+}
+
+/// Copies the points of shard directories `dirs` into `out` (which may be one of them) and
+/// finishes the sweep there.
+pub fn merge(sweep: &Sweep, dirs: &[PathBuf], out: &Path) -> Result<usize, SweepError> {
+    let identity = sweep_identity(sweep);
+    let points = out.join("points");
+    std::fs::create_dir_all(&points).map_err(|e| SweepError::Write(points.clone(), e))?;
+    write_atomically(&out.join("sweep.ron"), &identity)?;
+    let mut copied = 0;
+    for dir in dirs {
+        let stamp = std::fs::read_to_string(dir.join("sweep.ron")).unwrap_or_default();
+        if stamp != identity {
+            return Err(SweepError::Output(format!(
+                "{} does not hold results of this sweep",
+                dir.display()
+            )));
+        }
+        for k in 0..sweep.points.len() {
+            let name = Sweep::point_dir(k);
+            let (from, to) = (dir.join("points").join(&name), points.join(&name));
+            if from.is_dir() && !to.is_dir() {
+                let tmp = points.join(format!(".{name}.partial-{}", std::process::id()));
+                std::fs::create_dir_all(&tmp).map_err(|e| SweepError::Write(tmp.clone(), e))?;
+                for f in ["summary.csv", "replications.csv", "point.txt"] {
+                    std::fs::copy(from.join(f), tmp.join(f))
+                        .map_err(|e| SweepError::Write(tmp.join(f), e))?;
+                }
+                std::fs::rename(&tmp, &to).map_err(|e| SweepError::Write(to.clone(), e))?;
+                copied += 1;
+            }
+        }
+    }
+    if !finish_if_complete(sweep, out)? {
+        let missing: Vec<usize> = (0..sweep.points.len())
+            .filter(|k| !points.join(Sweep::point_dir(*k)).is_dir())
+            .collect();
+        return Err(SweepError::Output(format!(
+            "merged, but points {missing:?} are still missing: run their shards (with --resume)"
+        )));
+    }
+    Ok(copied)
+}
+
+mod charts;
