@@ -32,6 +32,11 @@ pub struct Args {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// Instead of running, write a Slurm job-array script running N shards (one array task
+    /// each, with --resume so a requeued task continues) and a dependent merge job, into
+    /// `<out>/slurm/`; submit them with `bash <out>/slurm/submit.sh`.
+    #[arg(long, value_name = "N")]
+    pub emit_slurm: Option<u32>,
 }
 
 /// Arguments of `merge`.
@@ -72,6 +77,15 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let out = args
         .out
         .unwrap_or_else(|| PathBuf::from("results/sweeps").join(&sweep.name));
+    if let Some(n) = args.emit_slurm {
+        let dir = emit_slurm(&args.file, &sweep.name, &out, n)?;
+        println!(
+            "Slurm scripts for {n} shards written to {}; submit with: bash {}",
+            dir.display(),
+            dir.join("submit.sh").display()
+        );
+        return Ok(());
+    }
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -129,4 +143,84 @@ pub fn merge(args: MergeArgs) -> Result<(), CliError> {
         args.out.display()
     );
     Ok(())
+}
+
+/// Writes `array.sbatch` (N array tasks, one shard each, requeue-safe through `--resume`),
+/// `merge.sbatch` (merges the shards into `out`) and `submit.sh` (submits the array, then the
+/// merge with `--dependency=afterok`) into `out/slurm/`. Paths are absolute, so the jobs run
+/// from any directory on a shared file system.
+fn emit_slurm(
+    file: &std::path::Path,
+    name: &str,
+    out: &std::path::Path,
+    n: u32,
+) -> Result<PathBuf, CliError> {
+    if n == 0 {
+        return Err(CliError::Usage(
+            "--emit-slurm needs at least 1 shard".to_string(),
+        ));
+    }
+    let abs = |p: &std::path::Path| -> Result<PathBuf, CliError> {
+        std::path::absolute(p).map_err(|e| CliError::Usage(format!("{}: {e}", p.display())))
+    };
+    let (file, out) = (abs(file)?, abs(out)?);
+    let exe = std::env::current_exe()
+        .map_err(|e| CliError::Usage(format!("cannot locate the faultline binary: {e}")))?;
+    let dir = out.join("slurm");
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| CliError::Usage(format!("cannot create {}: {e}", dir.display())))?;
+    let q = |p: &std::path::Path| format!("'{}'", p.display().to_string().replace('\'', "'\\''"));
+    let array = format!(
+        "#!/bin/bash\n\
+         # Sweep `{name}`: shard $SLURM_ARRAY_TASK_ID of {n}. --resume makes a requeued task\n\
+         # continue where it stopped (finished points are kept, atomically written).\n\
+         #SBATCH --job-name=faultline-{name}\n\
+         #SBATCH --array=0-{last}\n\
+         #SBATCH --requeue\n\
+         #SBATCH --cpus-per-task=1\n\
+         #SBATCH --output={log}\n\
+         set -euo pipefail\n\
+         exec {exe} sweep {file} --shard \"${{SLURM_ARRAY_TASK_ID}}/{n}\" \\\n           --out {shards}/\"${{SLURM_ARRAY_TASK_ID}}\" --resume --quiet --threads \"${{SLURM_CPUS_PER_TASK:-1}}\"\n",
+        last = n - 1,
+        log = dir.join("shard-%a.log").display(),
+        exe = q(&exe),
+        file = q(&file),
+        shards = q(&out.join("shards")),
+    );
+    let shard_dirs: String = (0..n)
+        .map(|i| format!(" {}", q(&out.join("shards").join(i.to_string()))))
+        .collect();
+    let merge = format!(
+        "#!/bin/bash\n\
+         # Sweep `{name}`: merge the {n} shards into {out_disp} once every array task succeeded.\n\
+         #SBATCH --job-name=faultline-{name}-merge\n\
+         #SBATCH --output={log}\n\
+         set -euo pipefail\n\
+         exec {exe} merge {file}{shard_dirs} --out {out}\n",
+        out_disp = out.display(),
+        log = dir.join("merge.log").display(),
+        exe = q(&exe),
+        file = q(&file),
+        out = q(&out),
+    );
+    let submit = format!(
+        "#!/bin/bash\n\
+         # Submits the shard array, then the merge once every task succeeded; prints both job ids.\n\
+         set -euo pipefail\n\
+         array=$(sbatch --parsable {a})\n\
+         merge=$(sbatch --parsable --dependency=afterok:${{array%%;*}} {m})\n\
+         echo \"array ${{array%%;*}} merge ${{merge%%;*}}\"\n",
+        a = q(&dir.join("array.sbatch")),
+        m = q(&dir.join("merge.sbatch")),
+    );
+    for (f, text) in [
+        ("array.sbatch", array),
+        ("merge.sbatch", merge),
+        ("submit.sh", submit),
+    ] {
+        let path = dir.join(f);
+        std::fs::write(&path, text)
+            .map_err(|e| CliError::Usage(format!("cannot write {}: {e}", path.display())))?;
+    }
+    Ok(dir)
 }
