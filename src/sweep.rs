@@ -17,6 +17,7 @@ pub mod path;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::experiment::{self, output};
@@ -330,7 +331,7 @@ pub fn run(
     shard: Option<Shard>,
     resume: bool,
     threads: usize,
-    done: &dyn Fn(usize, bool),
+    done: &(dyn Fn(usize, bool) + Sync),
 ) -> Result<usize, SweepError> {
     let points_dir = out.join("points");
     let stamp = out.join("sweep.ron");
@@ -357,44 +358,61 @@ pub fn run(
         }
     }
     std::fs::create_dir_all(&points_dir).map_err(|e| SweepError::Write(points_dir.clone(), e))?;
-    let mut computed = 0;
+    let mut missing = Vec::new();
     for k in 0..sweep.points.len() {
         if shard.is_some_and(|s| !s.owns(k)) {
             continue;
         }
-        let dir = points_dir.join(Sweep::point_dir(k));
-        if dir.is_dir() {
+        if points_dir.join(Sweep::point_dir(k)).is_dir() {
             done(k, false);
-            continue;
+        } else {
+            missing.push(k);
         }
-        let scenario = sweep.point_scenario(k)?;
-        let seed = scenario.seed.unwrap_or(1);
-        let result = experiment::run(&scenario, seed, threads, &|_| {})
-            .map_err(|e| SweepError::Run(format!("point {k} ({}): {e}", sweep.describe(k))))?;
-        // Write beside, then rename: a point is complete or absent, whenever we are killed.
-        let tmp = points_dir.join(format!(
-            ".{}.partial-{}",
-            Sweep::point_dir(k),
-            std::process::id()
-        ));
-        if tmp.exists() {
-            std::fs::remove_dir_all(&tmp).map_err(|e| SweepError::Write(tmp.clone(), e))?;
-        }
-        std::fs::create_dir(&tmp).map_err(|e| SweepError::Write(tmp.clone(), e))?;
-        for (name, text) in [
-            ("summary.csv", output::summary_csv(&result)),
-            ("replications.csv", output::replications_csv(&result)),
-            ("point.txt", format!("{}\n", sweep.describe(k))),
-        ] {
-            let p = tmp.join(name);
-            std::fs::write(&p, text).map_err(|e| SweepError::Write(p, e))?;
-        }
-        std::fs::rename(&tmp, &dir).map_err(|e| SweepError::Write(dir.clone(), e))?;
-        computed += 1;
-        done(k, true);
     }
+    // Points run in parallel, one per worker, each with its replications in sequence: a
+    // point's results depend on its seed alone, and each is written on its own, so neither
+    // the order nor the thread count reaches the files.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()
+        .expect("a thread pool of this size can be built");
+    pool.install(|| {
+        missing
+            .par_iter()
+            .try_for_each(|&k| run_point(sweep, &points_dir, k).map(|()| done(k, true)))
+    })?;
+    let computed = missing.len();
     finish_if_complete(sweep, out)?;
     Ok(computed)
+}
+
+/// Computes grid point `k` and writes `points_dir/pNNNN/` atomically: into a temporary
+/// directory first, renamed when complete, so a kill at any moment leaves it complete or
+/// absent.
+fn run_point(sweep: &Sweep, points_dir: &Path, k: usize) -> Result<(), SweepError> {
+    let dir = points_dir.join(Sweep::point_dir(k));
+    let scenario = sweep.point_scenario(k)?;
+    let seed = scenario.seed.unwrap_or(1);
+    let result = experiment::run(&scenario, seed, 1, &|_| {})
+        .map_err(|e| SweepError::Run(format!("point {k} ({}): {e}", sweep.describe(k))))?;
+    let tmp = points_dir.join(format!(
+        ".{}.partial-{}",
+        Sweep::point_dir(k),
+        std::process::id()
+    ));
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp).map_err(|e| SweepError::Write(tmp.clone(), e))?;
+    }
+    std::fs::create_dir(&tmp).map_err(|e| SweepError::Write(tmp.clone(), e))?;
+    for (name, text) in [
+        ("summary.csv", output::summary_csv(&result)),
+        ("replications.csv", output::replications_csv(&result)),
+        ("point.txt", format!("{}\n", sweep.describe(k))),
+    ] {
+        let p = tmp.join(name);
+        std::fs::write(&p, text).map_err(|e| SweepError::Write(p, e))?;
+    }
+    std::fs::rename(&tmp, &dir).map_err(|e| SweepError::Write(dir.clone(), e))
 }
 
 /// What identifies a sweep's results: its resolved file and its grid.

@@ -5,6 +5,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use rayon::prelude::*;
+
 use super::{Sweep, SweepError};
 use crate::validate::chart::{CiStyle, Series, XyChart};
 
@@ -57,14 +59,17 @@ pub fn draw(sweep: &Sweep, out: &Path, csv: &str) -> Result<(), SweepError> {
     }
     let plots = out.join("plots");
     let x_path = &sweep.axes[0].path;
-    for (metric, series) in by_metric {
+    // Charts are independent files: draw them in parallel (drawing, not simulating, is most
+    // of a small sweep's time).
+    let jobs: Vec<(String, Vec<(String, Vec<&Row>)>)> = by_metric.into_iter().collect();
+    jobs.into_par_iter().try_for_each(|(metric, series)| {
         let finite: Vec<f64> = series
             .iter()
             .flat_map(|(_, v)| v.iter().map(|r| r.mean))
             .filter(|m| m.is_finite())
             .collect();
         if finite.is_empty() || finite.iter().all(|&m| m == finite[0]) {
-            continue; // nothing to show
+            return Ok(()); // nothing to show
         }
         let mut chart = XyChart::new(
             format!("{metric} vs {x_path} — {}", sweep.name),
@@ -84,9 +89,9 @@ pub fn draw(sweep: &Sweep, out: &Path, csv: &str) -> Result<(), SweepError> {
         }
         chart
             .write(&plots.join(&metric))
-            .map_err(|e| SweepError::Output(format!("chart {metric}: {e}")))?;
-    }
-    Ok(())
+            .map(drop)
+            .map_err(|e| SweepError::Output(format!("chart {metric}: {e}")))
+    })
 }
 
 /// The unit a field name carries by the project's naming rule (`_ms`, `_s`, `_mbps`,
