@@ -10,6 +10,9 @@ use rayon::prelude::*;
 use super::{Sweep, SweepError};
 use crate::validate::chart::{CiStyle, Series, XyChart};
 
+/// A labelled curve: its rows in axis order.
+type Curve<'r> = (String, Vec<&'r Row>);
+
 /// One row of `sweep.csv` beyond the axes.
 struct Row {
     x: f64,
@@ -61,7 +64,7 @@ pub fn draw(sweep: &Sweep, out: &Path, csv: &str) -> Result<(), SweepError> {
     let x_path = &sweep.axes[0].path;
     // Charts are independent files: draw them in parallel (drawing, not simulating, is most
     // of a small sweep's time).
-    let jobs: Vec<(String, Vec<(String, Vec<&Row>)>)> = by_metric.into_iter().collect();
+    let jobs: Vec<(String, Vec<Curve<'_>>)> = by_metric.into_iter().collect();
     jobs.into_par_iter().try_for_each(|(metric, series)| {
         let finite: Vec<f64> = series
             .iter()
