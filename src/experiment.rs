@@ -200,27 +200,29 @@ pub fn run(
     threads: usize,
     progress: &(dyn Fn(SimDuration) + Sync),
 ) -> Result<RunResult, ReplicationError> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.max(1))
-        .build()
-        .expect("a thread pool of this size can be built");
     let reps = scenario.replications;
     let jobs = scenario.variants.len() as u32 * reps;
+    let job = |job: u32| {
+        let (v, r) = ((job / reps) as usize, job % reps);
+        run_replication(scenario, v, seed, r, progress).map_err(|source| ReplicationError {
+            variant: scenario.variants[v].label.clone(),
+            replication: r,
+            seed,
+            source,
+        })
+    };
     // One flat, indexed job list: rayon's collect keeps the order (variant, replication).
-    let results: Vec<ReplicationSummary> = pool.install(|| {
-        (0..jobs)
-            .into_par_iter()
-            .map(|job| {
-                let (v, r) = ((job / reps) as usize, job % reps);
-                run_replication(scenario, v, seed, r, progress).map_err(|source| ReplicationError {
-                    variant: scenario.variants[v].label.clone(),
-                    replication: r,
-                    seed,
-                    source,
-                })
-            })
-            .collect::<Result<_, _>>()
-    })?;
+    // One thread runs in the caller's thread: no pool, so a caller that is itself a pool
+    // worker (a sweep point) does not spin waiting on a nested pool.
+    let results: Vec<ReplicationSummary> = if threads <= 1 {
+        (0..jobs).map(job).collect::<Result<_, _>>()?
+    } else {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("a thread pool of this size can be built")
+            .install(|| (0..jobs).into_par_iter().map(job).collect::<Result<_, _>>())?
+    };
     let kernel_events = results.iter().map(|r| r.kernel_events).sum();
     let mut results = results.into_iter();
     let cells = scenario

@@ -382,7 +382,8 @@ pub fn run(
             .try_for_each(|&k| run_point(sweep, &points_dir, k).map(|()| done(k, true)))
     })?;
     let computed = missing.len();
-    finish_if_complete(sweep, out)?;
+    // Charts too are drawn by the sweep's workers, so `--threads` bounds the whole run.
+    pool.install(|| finish_if_complete(sweep, out))?;
     Ok(computed)
 }
 
