@@ -12,7 +12,7 @@ use std::fmt;
 
 use clap::{Parser, Subcommand};
 
-pub use check::ron_files;
+pub use check::{is_sweep_file, ron_files};
 
 use crate::experiment::{OutputError, ReplicationError};
 use crate::plot::PlotError;

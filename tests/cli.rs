@@ -7,36 +7,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-/// A scratch directory under the system temp dir, removed when the test passes (kept for
-/// inspection when it fails).
-struct TempDir(PathBuf);
+mod common;
 
-impl TempDir {
-    fn new(test: &str) -> Self {
-        let path =
-            std::env::temp_dir().join(format!("faultline-cli-{}-{test}", std::process::id()));
-        let _ = fs::remove_dir_all(&path);
-        fs::create_dir_all(&path).expect("temp dir can be created");
-        Self(path)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            let _ = fs::remove_dir_all(&self.0);
-        }
-    }
-}
-
-/// Path of a file in the crate, such as `tests/fixtures/tiny.ron`.
-fn manifest_path(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
-}
+use common::{TempDir, manifest_path, tree_files};
 
 /// Runs the binary with `args` and returns what it did.
 fn faultline<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
@@ -114,7 +87,7 @@ const RESULT_FILES: [&str; 7] = [
 /// strategy's semantics check, and every chart as PNG and SVG.
 #[test]
 fn the_main_command_compares_the_strategies_and_draws_the_charts() {
-    let tmp = TempDir::new("main-command");
+    let tmp = TempDir::new("cli", "main-command");
     let out = tmp.path().join("results");
     let dir = run_into(
         &manifest_path("scenarios/sensor-monitoring.ron"),
@@ -157,7 +130,7 @@ fn the_main_command_compares_the_strategies_and_draws_the_charts() {
 
 #[test]
 fn run_writes_the_results_directory_and_prints_a_table() {
-    let tmp = TempDir::new("run-writes");
+    let tmp = TempDir::new("cli", "run-writes");
     let out = tmp.path().join("results");
     let result = faultline(&[
         "run".as_ref(),
@@ -245,7 +218,7 @@ fn run_writes_the_results_directory_and_prints_a_table() {
 
 #[test]
 fn results_are_byte_identical_whatever_the_thread_count() {
-    let tmp = TempDir::new("threads");
+    let tmp = TempDir::new("cli", "threads");
     let tiny = manifest_path("tests/fixtures/tiny.ron");
     let common = ["--replications", "4", "--seed", "11"];
     let one = run_into(
@@ -281,7 +254,7 @@ fn results_are_byte_identical_whatever_the_thread_count() {
 
 #[test]
 fn the_resolved_scenario_reruns_to_the_same_summary() {
-    let tmp = TempDir::new("rerun");
+    let tmp = TempDir::new("cli", "rerun");
     let first = run_into(
         &manifest_path("tests/fixtures/tiny.ron"),
         &tmp.path().join("first"),
@@ -381,7 +354,7 @@ fn check_reports_each_bad_file_and_still_checks_the_rest() {
 
 #[test]
 fn run_rejects_an_invalid_scenario_with_exit_code_2() {
-    let tmp = TempDir::new("run-invalid");
+    let tmp = TempDir::new("cli", "run-invalid");
     let out = tmp.path().join("results");
     let result = faultline(&[
         "run".as_ref(),
@@ -400,7 +373,7 @@ fn run_rejects_an_invalid_scenario_with_exit_code_2() {
 
 #[test]
 fn run_on_a_missing_file_exits_2() {
-    let tmp = TempDir::new("missing");
+    let tmp = TempDir::new("cli", "missing");
     let missing = tmp.path().join("no-such-scenario.ron");
     let result = faultline(&["run".as_ref(), missing.as_os_str()]);
     assert_exit(&result, 2);
@@ -446,7 +419,7 @@ fn help_of_each_command_shows_an_example() {
 
 #[test]
 fn unwritable_output_exits_1() {
-    let tmp = TempDir::new("unwritable");
+    let tmp = TempDir::new("cli", "unwritable");
     let file = tmp.path().join("file.txt");
     fs::write(&file, "a regular file, not a directory").expect("temp file is writable");
     let out = file.join("sub");
@@ -469,7 +442,7 @@ fn unwritable_output_exits_1() {
 /// code is 0, and the report and its charts are written.
 #[test]
 fn validate_quick_passes_every_check_and_writes_the_report() {
-    let tmp = TempDir::new("validate-quick");
+    let tmp = TempDir::new("cli", "validate-quick");
     let out = tmp.path().join("validation");
     let result = faultline(&[
         "validate".as_ref(),
@@ -508,25 +481,6 @@ fn validate_quick_passes_every_check_and_writes_the_report() {
     }
 }
 
-/// Every file a finished sweep directory holds, with its bytes, sorted by path.
-fn sweep_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("readable") {
-            let p = e.expect("entry").path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(dir).expect("below").display().to_string();
-                out.push((rel, std::fs::read(&p).expect("readable")));
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 fn sweep_args(out: &Path, extra: &[&str]) -> Vec<String> {
     let mut args = vec![
         "sweep".to_string(),
@@ -545,7 +499,7 @@ fn sweep_args(out: &Path, extra: &[&str]) -> Vec<String> {
 /// missing points, and its files are byte-identical to an uninterrupted run's.
 #[test]
 fn a_killed_sweep_resumes_to_identical_output() {
-    let tmp = TempDir::new("sweep-resume");
+    let tmp = TempDir::new("cli", "sweep-resume");
     let whole = tmp.path().join("whole");
     assert_exit(&faultline(&sweep_args(&whole, &[])), 0);
 
@@ -589,13 +543,7 @@ fn a_killed_sweep_resumes_to_identical_output() {
     let printed = stdout(&resumed);
     assert!(!printed.contains(" 0 already present"), "{printed}");
     // Leftover partial directories of the killed process are not part of the result.
-    let files = |d: &Path| {
-        sweep_files(d)
-            .into_iter()
-            .filter(|(p, _)| !p.contains(".partial-"))
-            .collect::<Vec<_>>()
-    };
-    let (a, b) = (files(&whole), files(&killed));
+    let (a, b) = (tree_files(&whole, &[]), tree_files(&killed, &[]));
     assert_eq!(
         a.iter().map(|f| &f.0).collect::<Vec<_>>(),
         b.iter().map(|f| &f.0).collect::<Vec<_>>()
@@ -608,7 +556,7 @@ fn a_killed_sweep_resumes_to_identical_output() {
 /// Two shards merged give the unsharded sweep's files, byte for byte.
 #[test]
 fn shards_merge_into_the_unsharded_result() {
-    let tmp = TempDir::new("sweep-shards");
+    let tmp = TempDir::new("cli", "sweep-shards");
     let whole = tmp.path().join("whole");
     assert_exit(&faultline(&sweep_args(&whole, &[])), 0);
     let (s0, s1, merged) = (
@@ -633,13 +581,13 @@ fn shards_merge_into_the_unsharded_result() {
         merged.display().to_string(),
     ]);
     assert_exit(&result, 0);
-    assert_eq!(sweep_files(&whole), sweep_files(&merged));
+    assert_eq!(tree_files(&whole, &[]), tree_files(&merged, &[]));
 }
 
 /// A misspelt parameter path is an input error that names the valid paths near it.
 #[test]
 fn a_misspelt_sweep_path_lists_the_valid_ones() {
-    let tmp = TempDir::new("sweep-bad-path");
+    let tmp = TempDir::new("cli", "sweep-bad-path");
     let file = tmp.path().join("bad.ron");
     std::fs::write(
         &file,
@@ -662,7 +610,7 @@ fn a_misspelt_sweep_path_lists_the_valid_ones() {
 /// worse configuration: a heartbeat timeout ten times longer (5 s instead of 500 ms).
 #[test]
 fn the_gate_fails_a_worse_configuration_and_passes_another_seed() {
-    let tmp = TempDir::new("gate");
+    let tmp = TempDir::new("cli", "gate");
     let base = manifest_path("tests/fixtures/sweep-base.ron");
     let baseline = tmp.path().join("baseline.json");
     let gate = |scenario: &Path, extra: &[&str]| {

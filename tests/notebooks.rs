@@ -10,36 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Instant;
 
-/// A scratch directory under the system temp dir, removed when the test passes (kept for
-/// inspection when it fails).
-struct TempDir(PathBuf);
+mod common;
 
-impl TempDir {
-    fn new(test: &str) -> Self {
-        let path =
-            std::env::temp_dir().join(format!("faultline-notebooks-{}-{test}", std::process::id()));
-        let _ = fs::remove_dir_all(&path);
-        fs::create_dir_all(&path).expect("temp dir can be created");
-        Self(path)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            let _ = fs::remove_dir_all(&self.0);
-        }
-    }
-}
-
-/// Path of a file in the crate, such as `notebooks/requirements.txt`.
-fn manifest_path(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
-}
+use common::{TempDir, manifest_path};
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -175,7 +148,7 @@ fn both_notebooks_run_headless_on_fresh_results() {
         text(&setup.stdout)
     );
 
-    let tmp = TempDir::new("run");
+    let tmp = TempDir::new("notebooks", "run");
     // The sweep (about 15 s) runs while the first notebook does.
     let sweep_dir = tmp.path().join("sweep");
     let sweep_file = manifest_path("scenarios/sweeps/availability-vs-mttf.ron");

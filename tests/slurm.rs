@@ -3,35 +3,12 @@
 //! byte. Skips, saying why, only where Slurm cannot be installed (no root, no package
 //! mirror); `.ci/run` installs it first.
 
-use std::path::{Path, PathBuf};
+mod common;
+
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-fn repo(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
-}
-
-/// Every file below `dir` except the shards' and the scripts' own directories, with bytes.
-fn result_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("readable") {
-            let p = e.expect("entry").path();
-            let rel = p.strip_prefix(dir).expect("below").display().to_string();
-            if rel == "shards" || rel == "slurm" || rel.contains(".partial-") {
-                continue;
-            }
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push((rel, std::fs::read(&p).expect("readable")));
-            }
-        }
-    }
-    out.sort();
-    out
-}
+use common::{manifest_path as repo, tree_files};
 
 #[test]
 fn a_slurm_job_array_merges_to_the_local_result() {
@@ -114,7 +91,10 @@ fn a_slurm_job_array_merges_to_the_local_result() {
     }
     let log = std::fs::read_to_string(cluster.join("slurm/merge.log")).unwrap_or_default();
     assert!(log.contains("merged"), "merge job log:\n{log}");
-    let (a, b) = (result_files(&local), result_files(&cluster));
+    let (a, b) = (
+        tree_files(&local, &[]),
+        tree_files(&cluster, &["shards", "slurm"]),
+    );
     assert_eq!(
         a.iter().map(|f| &f.0).collect::<Vec<_>>(),
         b.iter().map(|f| &f.0).collect::<Vec<_>>()

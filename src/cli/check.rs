@@ -16,6 +16,11 @@ pub struct Args {
     pub files: Vec<PathBuf>,
 }
 
+/// Whether `path` is a sweep file: one that lives under a `sweeps` directory.
+pub fn is_sweep_file(path: &Path) -> bool {
+    path.components().any(|c| c.as_os_str() == "sweeps")
+}
+
 /// Every `.ron` file below `dir`, sorted.
 pub fn ron_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
@@ -49,7 +54,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     for f in &files {
         // Files under a `sweeps` directory are sweep files: check the sweep, its base and
         // every grid point.
-        if f.components().any(|c| c.as_os_str() == "sweeps") {
+        if is_sweep_file(f) {
             match crate::sweep::load(f) {
                 Ok(s) => println!(
                     "ok: {} (sweep {}, {} points)",

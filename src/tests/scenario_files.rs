@@ -1,8 +1,9 @@
-//! Every file under `scenarios/` loads and validates, so examples cannot rot.
+//! Every file under `scenarios/` loads and validates, so examples cannot rot: scenarios as
+//! scenarios, sweep files (under `sweeps/`) as sweeps with every grid point.
 
 use std::path::Path;
 
-use crate::cli::ron_files;
+use crate::cli::{is_sweep_file, ron_files};
 use crate::scenario;
 
 #[test]
@@ -14,7 +15,12 @@ fn every_shipped_scenario_is_valid() {
         "expected the shipped scenarios, found {files:?}"
     );
     for f in files {
-        if let Err(e) = scenario::load(&f) {
+        let checked = if is_sweep_file(&f) {
+            crate::sweep::load(&f).map(drop).map_err(|e| e.to_string())
+        } else {
+            scenario::load(&f).map(drop).map_err(|e| e.to_string())
+        };
+        if let Err(e) = checked {
             panic!("{e}");
         }
     }
@@ -25,6 +31,9 @@ fn every_shipped_scenario_is_valid() {
 fn resolved_scenario_round_trips() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     for f in ron_files(&root).expect("scenarios/ is readable") {
+        if is_sweep_file(&f) {
+            continue;
+        }
         let s = scenario::load(&f).unwrap_or_else(|e| panic!("{e}"));
         let text = s.resolved_text();
         let again = scenario::from_str(&text, Path::new("resolved.ron"), Path::new("."))
