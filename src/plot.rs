@@ -6,6 +6,7 @@
 //!
 //! | file | shows | from |
 //! |---|---|---|
+//! | `delay_tail` | P(delay > d) on log-log axes from the median to the 99.99th percentile, per variant: where the strategies' delays differ | `delay_cdf.csv` |
 //! | `delay_cdf` | delay CDF per variant, quantiles averaged over replications per probability; log delay axis when the delays span more than two decades | `delay_cdf.csv` |
 //! | `throughput` | deliveries per second over simulated time (warm-up included, each bucket at its midpoint) of replication 0 of each variant, with the fault (red), detection (orange), recovery (green) and false-failover (black) times of the first variant's replication 0 as dashed vertical marks | `timeseries.csv`, `episodes.csv` |
 //! | `availability` | `availability_system` per variant with its confidence interval | `summary.csv` |
@@ -148,7 +149,43 @@ pub fn draw_all(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
     for chart in charts::charts(&results) {
         written.extend(chart.write(&out)?);
     }
+    written.extend(delay_tail(&results, &out)?);
     Ok(written)
+}
+
+/// `delay_tail`: the complementary CDF P(delay > d) on log-log axes, from the median to the
+/// 99.99th percentile, one line per variant — where strategies differ when the bulk of the
+/// delay (a window, say) makes their CDFs overlap.
+fn delay_tail(results: &Results, out: &Path) -> Result<Vec<PathBuf>, PlotError> {
+    use crate::validate::chart::{Series, XyChart};
+    let Some(rows) = results.delay_cdf.as_deref() else {
+        return Ok(Vec::new());
+    };
+    let mut chart = XyChart::new(
+        "Delay tail: P(delay > d), mean quantiles over replications",
+        "delay d [ms], log scale",
+        "P(delay > d), log scale",
+    );
+    chart.log_x = true;
+    chart.log_y = true;
+    for (variant, points) in results::mean_delay_cdf(rows) {
+        let tail: Vec<(f64, f64)> = points
+            .into_iter()
+            .filter(|&(d, p)| (0.5..1.0).contains(&p) && d > 0.0)
+            .map(|(d, p)| (d, 1.0 - p))
+            .collect();
+        if !tail.is_empty() {
+            chart.series.push(Series::new(variant, tail));
+        }
+    }
+    if chart.series.is_empty() {
+        return Ok(Vec::new());
+    }
+    let path = out.join("delay_tail");
+    chart.write(&path).map_err(|e| PlotError::Draw {
+        path: path.with_extension("png"),
+        message: e.to_string(),
+    })
 }
 
 // DejaVu Sans 2.37; its licence (Bitstream Vera with DejaVu changes) permits redistribution.
@@ -247,6 +284,7 @@ mod tests {
             "availability",
             "recovery_time",
             "cost_vs_recovery",
+            "delay_tail",
         ] {
             expected.push(format!("{chart}.png"));
             expected.push(format!("{chart}.svg"));

@@ -119,6 +119,7 @@ fn the_main_command_compares_the_strategies_and_draws_the_charts() {
         "availability",
         "recovery_time",
         "cost_vs_recovery",
+        "delay_tail",
     ] {
         for ext in ["png", "svg"] {
             let path = dir.join("plots").join(format!("{chart}.{ext}"));
