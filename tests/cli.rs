@@ -9,7 +9,7 @@ use std::process::{Command, Output, Stdio};
 
 mod common;
 
-use common::{TempDir, manifest_path, tree_files};
+use common::{TempDir, manifest_path, only_run_dir, tree_files};
 
 /// Runs the binary with `args` and returns what it did.
 fn faultline<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
@@ -52,19 +52,6 @@ fn run_into(scenario: &Path, out: &Path, extra: &[&str]) -> PathBuf {
     let result = faultline(&args);
     assert_exit(&result, 0);
     only_run_dir(out)
-}
-
-/// The single run directory below `out` (one scenario, one run).
-fn only_run_dir(out: &Path) -> PathBuf {
-    let mut dirs = Vec::new();
-    for scenario in fs::read_dir(out).expect("out dir exists") {
-        let scenario = scenario.expect("readable entry").path();
-        for run in fs::read_dir(&scenario).expect("scenario dir is readable") {
-            dirs.push(run.expect("readable entry").path());
-        }
-    }
-    assert_eq!(dirs.len(), 1, "expected one run directory, found {dirs:?}");
-    dirs.pop().expect("one element")
 }
 
 fn read(path: &Path) -> String {

@@ -6,13 +6,13 @@
 //! cannot be set up (no Python venv module, no network to PyPI).
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Instant;
 
 mod common;
 
-use common::{TempDir, manifest_path};
+use common::{TempDir, manifest_path, only_run_dir};
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -37,19 +37,6 @@ fn faultline(args: &[&str]) -> Command {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     command
-}
-
-/// The single run directory below `out` (`<out>/<scenario>/<run-id>/`).
-fn only_run_dir(out: &Path) -> PathBuf {
-    let mut dirs = Vec::new();
-    for scenario in fs::read_dir(out).expect("out dir exists") {
-        let scenario = scenario.expect("readable entry").path();
-        for run in fs::read_dir(&scenario).expect("scenario dir is readable") {
-            dirs.push(run.expect("readable entry").path());
-        }
-    }
-    assert_eq!(dirs.len(), 1, "expected one run directory, found {dirs:?}");
-    dirs.pop().expect("one element")
 }
 
 /// Executes `notebooks/<name>.ipynb` with the virtual environment's `jupyter execute`, the

@@ -61,3 +61,16 @@ pub fn tree_files(dir: &Path, skip: &[&str]) -> Vec<(String, Vec<u8>)> {
     out.sort();
     out
 }
+
+/// The single run directory below `out` (`<out>/<scenario>/<run-id>/`).
+pub fn only_run_dir(out: &Path) -> PathBuf {
+    let mut dirs = Vec::new();
+    for scenario in fs::read_dir(out).expect("out dir exists") {
+        let scenario = scenario.expect("readable entry").path();
+        for run in fs::read_dir(&scenario).expect("scenario dir is readable") {
+            dirs.push(run.expect("readable entry").path());
+        }
+    }
+    assert_eq!(dirs.len(), 1, "expected one run directory, found {dirs:?}");
+    dirs.pop().expect("one element")
+}
