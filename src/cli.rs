@@ -2,6 +2,7 @@
 //! tables to stdout, progress and errors to stderr.
 
 pub(crate) mod check;
+mod explore;
 mod gate;
 mod plot;
 mod run;
@@ -49,6 +50,9 @@ pub enum Command {
     Merge(sweep::MergeArgs),
     /// Rerun a scenario and fail if a gated metric (availability) regressed from a baseline.
     Gate(gate::Args),
+    /// Check every strategy on random small systems under random fault mixes; shrink and
+    /// write every failure as a reproducing scenario file.
+    Explore(explore::Args),
 }
 
 /// Why a command failed; decides the exit code.
@@ -85,6 +89,19 @@ pub enum CliError {
         /// Checks that failed.
         failed: usize,
     },
+    /// The explorer found failing cases (exit 1); their reproducers were written.
+    ExploreFailed {
+        /// Failing (case, strategy) pairs.
+        findings: usize,
+    },
+    /// Episodes broke their strategy's declared guarantee: a simulator defect (exit 1). The
+    /// violations were printed; the results were written.
+    GuaranteeViolated {
+        /// Episodes that broke their guarantee.
+        violations: usize,
+        /// How to rerun what failed.
+        reproduce: String,
+    },
 }
 
 impl CliError {
@@ -103,6 +120,8 @@ impl CliError {
             | Self::Plot(_)
             | Self::Validate(_)
             | Self::ValidationFailed { .. }
+            | Self::GuaranteeViolated { .. }
+            | Self::ExploreFailed { .. }
             | Self::Regression { .. } => 1,
         }
     }
@@ -130,6 +149,18 @@ impl fmt::Display for CliError {
             Self::ValidationFailed { failed } => {
                 write!(f, "{failed} validation checks failed; see the report")
             }
+            Self::ExploreFailed { findings } => write!(
+                f,
+                "the explorer found {findings} failing case(s); each reproducer's header says what failed"
+            ),
+            Self::GuaranteeViolated {
+                violations,
+                reproduce,
+            } => write!(
+                f,
+                "{violations} recovery episode(s) broke their strategy's declared guarantee \
+                 (a simulator defect; please report it with the reproduction): {reproduce}"
+            ),
         }
     }
 }
@@ -158,5 +189,6 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
         Command::Sweep(args) => sweep::run(args),
         Command::Merge(args) => sweep::merge(args),
         Command::Gate(args) => gate::run(args),
+        Command::Explore(args) => explore::run(args),
     }
 }

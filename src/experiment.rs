@@ -7,14 +7,15 @@
 //! every sum runs in that order, so the summary files are byte-identical with 1 or N threads.
 
 pub mod output;
+pub mod semantics;
 
 use std::fmt;
 
 use rayon::prelude::*;
 
 pub use output::{OutputError, RunManifest, manifest, utc_now as output_utc_now, write_results};
+pub use semantics::{ConditionCheck, SemanticsCheck, Violation, target_name};
 
-use crate::ft::RecoverySemantics;
 use crate::metrics::ReplicationSummary;
 use crate::scenario::Scenario;
 use crate::sim::SimDuration;
@@ -94,70 +95,6 @@ pub struct RunResult {
     pub cells: Vec<CellResult>,
     /// Kernel events processed over all replications.
     pub kernel_events: u64,
-}
-
-/// A variant's declared recovery semantics against what its replications measured.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SemanticsCheck {
-    /// Variant label.
-    pub variant: String,
-    /// Replication strategy (`none`, `active`, …).
-    pub strategy: &'static str,
-    /// What the strategy claims.
-    pub declared: RecoverySemantics,
-    /// Replications that lost at least one source event.
-    pub replications_with_loss: usize,
-    /// Replications that processed at least one source event twice.
-    pub replications_with_duplicates: usize,
-    /// Mean events lost per replication.
-    pub lost_mean: f64,
-    /// Mean events processed twice per replication.
-    pub duplicated_mean: f64,
-    /// Replications checked.
-    pub n: usize,
-}
-
-impl SemanticsCheck {
-    /// Whether the measurements are consistent with the claim: precise allows neither loss
-    /// nor duplicates, rollback no loss, gap anything.
-    pub fn holds(&self) -> bool {
-        match self.declared {
-            RecoverySemantics::Precise => {
-                self.replications_with_loss == 0 && self.replications_with_duplicates == 0
-            }
-            RecoverySemantics::Rollback => self.replications_with_loss == 0,
-            RecoverySemantics::Gap => true,
-        }
-    }
-}
-
-impl RunResult {
-    /// Every variant's declared semantics, checked against its replications' loss and
-    /// duplicate counts.
-    pub fn semantics(&self) -> Vec<SemanticsCheck> {
-        self.scenario
-            .variants
-            .iter()
-            .zip(&self.cells)
-            .map(|(v, cell)| {
-                let ft = &v.fault_tolerance;
-                let strategy = ft.replication.strategy();
-                let lost = cell.values("events_lost");
-                let dup = cell.values("events_duplicated");
-                let mean = |xs: &[f64]| xs.iter().sum::<f64>() / xs.len().max(1) as f64;
-                SemanticsCheck {
-                    variant: cell.label.clone(),
-                    strategy: strategy.label(),
-                    declared: strategy.semantics(ft.checkpoint.is_some()),
-                    replications_with_loss: lost.iter().filter(|&&x| x > 0.0).count(),
-                    replications_with_duplicates: dup.iter().filter(|&&x| x > 0.0).count(),
-                    lost_mean: mean(&lost),
-                    duplicated_mean: mean(&dup),
-                    n: cell.replications.len(),
-                }
-            })
-            .collect()
-    }
 }
 
 /// A replication that failed; rerun it alone with the seed and replication shown.

@@ -15,8 +15,8 @@ pub mod replication;
 pub use checkpoint::{CheckpointConfig, CheckpointCoordinator, SnapshotMode};
 pub use detector::{FailureDetector, HeartbeatDetector, PhiAccrualDetector};
 pub use replication::{
-    ActiveReplication, NoReplication, PassiveReplication, RecoverySemantics, Replication,
-    ReplicationStrategy, RollbackScope, StandbySync, UpstreamBackup,
+    ActiveReplication, Condition, NoReplication, PassiveReplication, RecoverySemantics,
+    Replication, ReplicationStrategy, RollbackScope, StandbySync, UpstreamBackup,
 };
 
 use crate::model::{DurationDist, NodeId};
@@ -89,6 +89,17 @@ pub struct FaultTolerance {
     pub checkpoint: Option<CheckpointConfig>,
     /// What stands by for each instance and how a failed one is replaced.
     pub replication: Replication,
+    /// A deliberate defect, for checking that the explorer catches one; never set by a
+    /// scenario file.
+    pub sabotage: Option<Sabotage>,
+}
+
+/// A deliberate defect the fault-schedule explorer must catch (see [`crate::explore`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sabotage {
+    /// Recovery skips every replay (sources' and upstream logs'): a rollback loses what it
+    /// should have resent.
+    SkipReplay,
 }
 
 impl Default for FaultTolerance {
@@ -100,6 +111,7 @@ impl Default for FaultTolerance {
             restart: DurationDist::Const(SimDuration::ZERO),
             checkpoint: None,
             replication: Replication::default(),
+            sabotage: None,
         }
     }
 }

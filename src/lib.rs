@@ -25,7 +25,8 @@
 //! | [`metrics`] | metric definitions and the per-replication recorder |
 //! | [`scenario`] | the RON schema, defaults and validation |
 //! | [`world`] | one replication: the mutable state the kernel drives |
-//! | [`experiment`] | replications in parallel, aggregation, the results directory |
+//! | [`experiment`] | replications in parallel, aggregation, the guarantee oracle across replications, the results directory |
+//! | [`explore`] | the randomized fault-schedule explorer: random cases, the oracle, shrinking, reproducers |
 //! | [`plot`] | charts (PNG and SVG) drawn from a results directory's CSV files |
 //! | [`cli`] | the command-line interface |
 //!
@@ -46,6 +47,7 @@
 
 pub mod cli;
 pub mod experiment;
+pub mod explore;
 pub mod fault;
 pub mod ft;
 pub mod gate;

@@ -39,11 +39,13 @@
 //! included, so transients are visible.
 
 mod availability;
+pub mod blame;
 mod histogram;
 mod ledger;
 mod recorder;
 
 pub use availability::{AvailabilitySummary, AvailabilityTracker, Episode, EpisodeKind};
+pub use blame::{Unblamed, blame};
 pub use histogram::DelayHistogram;
 pub use ledger::{DERIVED_ID, DeliveryLedger, SEQ_BITS, source_of};
 pub use recorder::{

@@ -85,11 +85,13 @@ pub(crate) const BARRIER_ID: u64 = u64::MAX;
 /// no derived id equals it.
 pub(crate) const VOID_ID: u64 = u64::MAX - 2;
 
-/// A barrier for `checkpoint`, as it travels on links and waits in queues.
-fn barrier(checkpoint: u32, now: SimTime) -> DataEvent {
+/// A barrier for `checkpoint` on input channel `channel` of its receiver, as it travels on
+/// links and waits in queues: the key holds the checkpoint in its low 32 bits and the
+/// channel above (see [`checkpoint::barrier_channel`]).
+fn barrier(checkpoint: u32, channel: u32, now: SimTime) -> DataEvent {
     DataEvent {
         id: BARRIER_ID,
-        key: u64::from(checkpoint),
+        key: u64::from(checkpoint) | u64::from(channel) << 32,
         created: now,
         bytes: BARRIER_BYTES,
     }
@@ -173,6 +175,9 @@ struct InstanceState<'s> {
     expected_barriers: u32,
     /// (checkpoint, barriers received for it).
     barriers: (u32, u32),
+    /// Under active replication: the input channels whose barrier for `barriers.0` arrived
+    /// (every copy of an upstream instance sends one; the first counts).
+    barrier_channels: Vec<u32>,
     /// Restored after a rollback at this time and still catching up: counted down until a
     /// sink delivers an event created after it.
     catching_up_since: Option<SimTime>,
@@ -249,6 +254,7 @@ impl<'s> InstanceState<'s> {
             serving: true,
             expected_barriers,
             barriers: (0, 0),
+            barrier_channels: Vec::new(),
             catching_up_since: None,
             rng,
             source,
@@ -347,6 +353,8 @@ pub struct World<'s> {
     standby: Vec<Option<NodeId>>,
     /// Passive standbys receive every state change (log shipping).
     standby_sync_continuous: bool,
+    /// Local replays a down source owes a restored instance: (source, instance).
+    owed: Vec<(InstanceId, InstanceId)>,
 }
 
 impl<'s> World<'s> {
@@ -537,6 +545,7 @@ impl<'s> World<'s> {
             groups,
             standby: Vec::new(),
             standby_sync_continuous: strategy.continuous_sync(),
+            owed: Vec::new(),
         };
         for i in 0..world.instances.len() {
             world.instances[i].log = world.new_log(world.instances[i].op);
@@ -637,6 +646,7 @@ impl<'s> World<'s> {
             // The external producers keep producing; a down ingest without a replayable
             // source loses their events. With one, they wait in the source for replay.
             self.recorder.dropped();
+            self.ledger.dropped(event.id, now);
         }
         cx.schedule_at(next, Event::SourceEmit { instance: i });
     }
@@ -715,7 +725,7 @@ impl<'s> World<'s> {
                 // reflect every event before the barrier, or a crash right after the
                 // checkpoint completes would lose the one in service.
                 if state.queue.is_empty() && state.busy == 0 && !state.hung && !state.paused {
-                    self.on_barrier(i, event.key as u32, cx);
+                    self.on_barrier(i, event.key, cx);
                 } else {
                     state.queue.push_back(Queued {
                         event,
@@ -727,6 +737,7 @@ impl<'s> World<'s> {
         }
         if state.status != Status::Running {
             self.recorder.dropped();
+            self.ledger.dropped(event.id, now);
             return;
         }
         if let Some(dedup) = state.dedup.as_mut()
@@ -737,7 +748,7 @@ impl<'s> World<'s> {
         }
         if matches!(state.op.kind, OperatorKind::Sink) {
             self.recorder.delivered(now, event.created);
-            self.ledger.processed(event.id);
+            self.ledger.processed(event.id, now);
             if self.catching_up > 0 {
                 if self.local {
                     self.instance_caught_up(i, event.created, now);
@@ -826,9 +837,9 @@ impl<'s> World<'s> {
             if self.instances[i.index()].busy > 0 {
                 return false; // the barrier waits for the events before it to finish
             }
-            let checkpoint = front.event.key as u32;
+            let key = front.event.key;
             self.instances[i.index()].queue.pop_front();
-            self.on_barrier(i, checkpoint, cx);
+            self.on_barrier(i, key, cx);
             let s = &self.instances[i.index()];
             if s.paused || s.status != Status::Running {
                 return false;
@@ -847,6 +858,7 @@ impl<'s> World<'s> {
                 // Replayed after it crashed the instance once: skipped (dead-letter policy).
                 self.instances[i.index()].queue.pop_front();
                 self.recorder.lost_at_instance(i.index(), cx.now(), 1);
+                self.ledger.dropped(id, cx.now());
                 return self.start_service(i, cx);
             }
             // Processing a poison event crashes the instance.
@@ -942,7 +954,7 @@ impl<'s> World<'s> {
                 match outputs {
                     0 => {
                         self.recorder.absorbed();
-                        self.ledger_absorbed(event.id, replicated);
+                        self.ledger_absorbed(event.id, replicated, now);
                     }
                     n => {
                         self.recorder.spawned(n - 1);
@@ -960,7 +972,7 @@ impl<'s> World<'s> {
             OperatorKind::Window { .. } => {
                 state.window.add(&event);
                 self.recorder.absorbed();
-                self.ledger_absorbed(event.id, replicated);
+                self.ledger_absorbed(event.id, replicated, now);
             }
             OperatorKind::Source { .. } | OperatorKind::Sink => {
                 unreachable!("sources and sinks never serve events")
@@ -1010,11 +1022,11 @@ impl<'s> World<'s> {
     /// An input was absorbed; copies of a replicated instance all absorb it, so for them the
     /// ledger only marks it processed (a duplicate would be a second delivery downstream).
     #[inline]
-    fn ledger_absorbed(&mut self, id: u64, replicated: bool) {
+    fn ledger_absorbed(&mut self, id: u64, replicated: bool, now: SimTime) {
         if replicated {
             self.ledger.mark(id);
         } else {
-            self.ledger.processed(id);
+            self.ledger.processed(id, now);
         }
     }
 
@@ -1059,7 +1071,8 @@ impl<'s> World<'s> {
             }
         }
         pending.extend(self.channels.messages_in_transit().map(|e| e.id));
-        let lost = self.ledger.lost(&pending);
+        let losses = self.ledger.losses(&pending, self.scenario.metrics.end);
+        let lost = losses.len() as u64;
         let (completed, aborted) = self.checkpoints.as_ref().map_or((0, 0), |c| c.counts());
         let window_s = self.recorder.window_s();
         let mut operator_metrics = Vec::new();
@@ -1108,10 +1121,15 @@ impl<'s> World<'s> {
         operator_metrics.push(("control_messages".to_string(), self.control_messages as f64));
         operator_metrics.push(("network_messages".to_string(), self.network_messages as f64));
         operator_metrics.push(("network_bytes".to_string(), self.network_bytes as f64));
-        let summary = self.recorder.finish(
+        let mut summary = self.recorder.finish(
             on_wire + in_instances + awaiting,
             operator_metrics,
             engine.processed(),
+        );
+        summary.unblamed = crate::metrics::blame(
+            &mut summary.episodes,
+            &losses,
+            self.ledger.duplicate_times(),
         );
         if summary.conservation.holds() {
             Ok(summary)

@@ -108,7 +108,8 @@ pub fn run(args: Args) -> Result<(), CliError> {
         }
     };
     print_table(&result);
-    print_semantics(&result);
+    let checks = result.semantics();
+    print_semantics(&checks);
     println!(
         "\n{} replications × {} variant(s), seed {seed}, {:.1} s wall, {:.2} M kernel events/s\nresults: {} ({charts} chart files in plots/)",
         scenario.replications,
@@ -117,26 +118,66 @@ pub fn run(args: Args) -> Result<(), CliError> {
         result.kernel_events as f64 / wall / 1e6,
         dir.display()
     );
+    let violations: usize = checks.iter().map(|c| c.violations.len()).sum();
+    if violations > 0 {
+        let first = checks
+            .iter()
+            .flat_map(|c| &c.violations)
+            .next()
+            .expect("counted above");
+        return Err(CliError::GuaranteeViolated {
+            violations,
+            reproduce: format!(
+                "faultline run {} --seed {seed} --replications {} (variant {}, replication {})",
+                args.scenario.display(),
+                (first.replication + 1).max(2),
+                first.variant,
+                first.replication
+            ),
+        });
+    }
     Ok(())
 }
 
-/// Prints each variant's declared recovery semantics and whether the measured loss and
-/// duplicates bear it out.
-fn print_semantics(result: &experiment::RunResult) {
-    println!("\nrecovery semantics, declared and measured:");
-    for c in result.semantics() {
+/// Prints each variant's guarantees per condition — how many episodes fell under each, the
+/// loss and duplicates blamed on them — and every violation.
+fn print_semantics(checks: &[experiment::SemanticsCheck]) {
+    println!(
+        "\nrecovery semantics, per condition: episodes, and the loss and duplicates blamed on them"
+    );
+    for c in checks {
         println!(
-            "  {:<20} {:<16} {:<9} {}: {} of {} replications lost events (mean {}), {} had duplicates (mean {})",
+            "  {} ({}): {} over {} replications (mean lost {}, duplicated {})",
             c.variant,
             c.strategy,
-            c.declared.label(),
             if c.holds() { "holds" } else { "VIOLATED" },
-            c.replications_with_loss,
             c.n,
             fmt_sig(c.lost_mean),
-            c.replications_with_duplicates,
             fmt_sig(c.duplicated_mean),
         );
+        for k in &c.conditions {
+            if k.episodes == 0 && k.condition != crate::ft::Condition::Primary {
+                continue;
+            }
+            println!(
+                "    {:<9} {:<52} {:<9} {:>5} episodes, {} lost, {} duplicated",
+                k.condition.label(),
+                k.text,
+                k.guarantee.label(),
+                k.episodes,
+                k.lost,
+                k.duplicated
+            );
+        }
+        for v in c.violations.iter().take(10) {
+            println!("    VIOLATION {v}");
+        }
+        if c.violations.len() > 10 {
+            println!(
+                "    … and {} more (violations.csv)",
+                c.violations.len() - 10
+            );
+        }
     }
 }
 

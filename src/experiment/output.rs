@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::RunResult;
-use crate::metrics::{CDF_PROBABILITIES, EpisodeKind};
+use crate::metrics::CDF_PROBABILITIES;
 use crate::scenario::CURRENT_VERSION;
 
 /// Why results could not be written.
@@ -169,27 +169,94 @@ pub fn comparison_csv(result: &RunResult) -> String {
     out
 }
 
-/// `semantics.csv`: per variant, its strategy, the recovery semantics it declares, what
-/// its replications measured, and whether the claim held.
+/// `semantics.csv`: per variant and condition, the guarantee that applies, how many
+/// episodes fell under it, the loss and duplicates blamed on them, and whether every one of
+/// them kept the guarantee.
 pub fn semantics_csv(result: &RunResult) -> String {
-    let mut out = String::from(
-        "variant,strategy,declared,replications,with_loss,with_duplicates,lost_mean,duplicated_mean,holds\n",
-    );
-    for c in result.semantics() {
+    semantics_rows(&result.semantics(), "")
+}
+
+/// The rows of `semantics.csv` for `checks`, each line prefixed with `prefix` (a sweep
+/// point's coordinates); with the header when `prefix` is empty.
+pub fn semantics_rows(checks: &[super::SemanticsCheck], prefix: &str) -> String {
+    let mut out = String::new();
+    if prefix.is_empty() {
+        out.push_str(
+            "variant,strategy,declared,condition,guarantee,replications,episodes,with_loss,with_duplicates,lost,duplicated,violations,holds\n",
+        );
+    }
+    for c in checks {
+        for k in &c.conditions {
+            let violations = c
+                .violations
+                .iter()
+                .filter(|v| v.condition == k.condition && v.kind != "before-any-fault")
+                .count();
+            writeln!(
+                out,
+                "{prefix}{},{},{},{},{},{},{},{},{},{},{},{violations},{}",
+                c.variant,
+                c.strategy,
+                c.declared.label(),
+                k.condition.label(),
+                k.guarantee.label(),
+                c.n,
+                k.episodes,
+                k.with_loss,
+                k.with_duplicates,
+                k.lost,
+                k.duplicated,
+                violations == 0
+            )
+            .expect("infallible");
+        }
+        let before: Vec<_> = c
+            .violations
+            .iter()
+            .filter(|v| v.kind == "before-any-fault")
+            .collect();
         writeln!(
             out,
-            "{},{},{},{},{},{},{},{},{}",
+            "{prefix}{},{},{},before-any-fault,precise,{},0,{},{},{},{},{},{}",
             c.variant,
             c.strategy,
             c.declared.label(),
             c.n,
-            c.replications_with_loss,
-            c.replications_with_duplicates,
-            num(c.lost_mean),
-            num(c.duplicated_mean),
-            c.holds()
+            before.iter().filter(|v| v.lost > 0).count(),
+            before.iter().filter(|v| v.duplicated > 0).count(),
+            before.iter().map(|v| v.lost).sum::<u64>(),
+            before.iter().map(|v| v.duplicated).sum::<u64>(),
+            before.len(),
+            before.is_empty()
         )
         .expect("infallible");
+    }
+    out
+}
+
+/// `violations.csv`: every episode that broke the guarantee of its condition (only the
+/// header when none did).
+pub fn violations_csv(result: &RunResult) -> String {
+    let mut out = String::from(
+        "variant,replication,kind,target_name,fault_s,condition,guarantee,lost,duplicated\n",
+    );
+    for c in result.semantics() {
+        for v in &c.violations {
+            writeln!(
+                out,
+                "{},{},{},{},{},{},{},{},{}",
+                v.variant,
+                v.replication,
+                v.kind,
+                v.target,
+                num(v.fault_s),
+                v.condition.label(),
+                v.guarantee.label(),
+                v.lost,
+                v.duplicated
+            )
+            .expect("infallible");
+        }
     }
     out
 }
@@ -257,25 +324,11 @@ pub fn cdf_csv(result: &RunResult) -> String {
 /// seconds of simulated time (empty when a phase did not happen before the end).
 pub fn episodes_csv(result: &RunResult) -> String {
     let mut out = String::from(
-        "variant,replication,kind,target,target_name,fault_s,detected_s,restored_s,recovered_s,detection_s,restore_s,catchup_s,recovery_s\n",
+        "variant,replication,kind,target,target_name,fault_s,detected_s,restored_s,recovered_s,detection_s,restore_s,catchup_s,recovery_s,condition,lost,duplicated\n",
     );
-    let scenario = &result.scenario;
     // Node kinds name a node; instance kinds name `operator#index`. Names are [a-z0-9-], so
     // the field never needs quoting.
-    let name = |e: &crate::metrics::Episode| match e.kind {
-        EpisodeKind::NodeCrash | EpisodeKind::FalseFailover => scenario
-            .cluster
-            .nodes
-            .get(e.target as usize)
-            .map_or(String::new(), |n| n.name.clone()),
-        EpisodeKind::InstanceCrash | EpisodeKind::Hang => scenario
-            .graph
-            .instances
-            .get(e.target as usize)
-            .map_or(String::new(), |i| {
-                format!("{}#{}", scenario.graph.operator(i.operator).name, i.index)
-            }),
-    };
+    let name = |e: &crate::metrics::Episode| super::target_name(&result.scenario, e);
     let opt = |t: Option<crate::sim::SimTime>| t.map_or(String::new(), |t| num(t.as_secs_f64()));
     for cell in &result.cells {
         for (r, rep) in cell.replications.iter().enumerate() {
@@ -290,7 +343,7 @@ pub fn episodes_csv(result: &RunResult) -> String {
                     };
                 writeln!(
                     out,
-                    "{},{r},{},{},{},{},{},{},{},{},{},{},{}",
+                    "{},{r},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
                     cell.label,
                     e.kind.label(),
                     e.target,
@@ -303,6 +356,9 @@ pub fn episodes_csv(result: &RunResult) -> String {
                     between(e.detected_at.or(Some(e.fault_at)), e.restored_at),
                     between(e.restored_at, e.recovered_at),
                     since(e.recovered_at),
+                    e.condition.label(),
+                    e.lost,
+                    e.duplicated,
                 )
                 .expect("infallible");
             }
@@ -373,6 +429,7 @@ pub fn write_results(
         ("episodes.csv", episodes_csv(result)),
         ("comparison.csv", comparison_csv(result)),
         ("semantics.csv", semantics_csv(result)),
+        ("violations.csv", violations_csv(result)),
     ];
     for (name, content) in files {
         let path = tmp.join(name);

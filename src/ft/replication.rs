@@ -8,12 +8,22 @@
 //! and where its state comes from. Each strategy also *declares* its recovery semantics; the
 //! loss and duplicate metrics check the claim instead of assuming it.
 //!
-//! | strategy | runs | on failure | declared semantics |
-//! |---|---|---|---|
-//! | [`NoReplication`] | one copy, checkpoints | restart, restore, roll back | rollback (gap without checkpoints) |
-//! | [`ActiveReplication`] | k copies on distinct nodes | nothing to wait for; rebuild the copy by state transfer | precise while one copy lives |
-//! | [`PassiveReplication`] | one copy + a standby fed at checkpoints | promote the standby, replay since its sync | rollback (precise with continuous sync) |
-//! | [`UpstreamBackup`] | one copy, upstream keeps its output | fresh instance rebuilt from upstream's log | rollback |
+//! A guarantee is *conditional*: every recovery episode falls under one [`Condition`] —
+//! the strategy's own mechanism worked ([`Condition::Primary`]) or it was not available and
+//! recovery fell back on something weaker ([`Condition::Fallback`]) — and the strategy says
+//! what it guarantees under each, with and without checkpoints. The world decides the
+//! condition of each episode as the recovery unfolds; the semantics check judges each
+//! episode's loss and duplicates against the guarantee of its condition.
+//!
+//! | strategy | runs | on failure | primary: guarantee | fallback: when, guarantee |
+//! |---|---|---|---|---|
+//! | [`NoReplication`] | one copy, checkpoints | restart, restore, roll back | rollback (gap without checkpoints) | — |
+//! | [`ActiveReplication`] | k copies on distinct nodes | nothing to wait for; rebuild the copy by state transfer | one copy lives: precise | every copy lost: global rollback to the checkpoint (rollback), gap without checkpoints |
+//! | [`PassiveReplication`] | one copy + a standby fed at checkpoints | promote the standby, replay since its sync | standby promoted, upstream alive: rollback (precise with continuous sync) | standby lost (cold restart from the checkpoint) or an upstream instance failed with it: rollback |
+//! | [`UpstreamBackup`] | one copy, upstream keeps its output | fresh instance rebuilt from upstream's log | rollback | — |
+//!
+//! Without checkpoints nothing but active's live copies survives a failure: every other
+//! guarantee is a gap.
 
 mod active;
 mod none;
@@ -48,6 +58,42 @@ impl RecoverySemantics {
             Self::Precise => "precise",
             Self::Rollback => "rollback",
             Self::Gap => "gap",
+        }
+    }
+}
+
+/// Which branch of its recovery a strategy took for one episode.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Condition {
+    /// The strategy's own mechanism was available (a live copy, a promotable standby with
+    /// its upstream alive, the upstream log, the checkpoint).
+    #[default]
+    Primary,
+    /// It was not, and recovery fell back on something weaker (every active copy lost; the
+    /// standby's node down too; an upstream instance failed at the same time).
+    Fallback,
+}
+
+impl Condition {
+    /// Both conditions, strongest first.
+    pub const ALL: [Condition; 2] = [Condition::Primary, Condition::Fallback];
+
+    /// Name in results.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Primary => "primary",
+            Self::Fallback => "fallback",
+        }
+    }
+}
+
+impl RecoverySemantics {
+    /// Whether `lost` lost and `duplicated` duplicated events are allowed.
+    pub fn allows(self, lost: u64, duplicated: u64) -> bool {
+        match self {
+            Self::Precise => lost == 0 && duplicated == 0,
+            Self::Rollback => lost == 0,
+            Self::Gap => true,
         }
     }
 }
@@ -97,6 +143,11 @@ pub struct ReplacementNeed<'a> {
     pub on_standby: bool,
     /// Whether another copy of the instance is running (active replication).
     pub peer_alive: bool,
+    /// Whether the whole job is rolling back to the last complete checkpoint (every
+    /// instance restores it, whatever else is running).
+    pub rolling_back: bool,
+    /// Whether the instance is a source (a replayable log: restarting it loses nothing).
+    pub source: bool,
 }
 
 /// A replication strategy, as the world sees it. One implementation per file.
@@ -104,8 +155,18 @@ pub trait ReplicationStrategy: fmt::Debug {
     /// Name in results (`none`, `active`, `passive`, `upstream-backup`).
     fn label(&self) -> &'static str;
 
-    /// The guarantee the strategy claims, given whether the variant checkpoints.
-    fn semantics(&self, checkpoints: bool) -> RecoverySemantics;
+    /// The guarantee the strategy claims when its own mechanism works, given whether the
+    /// variant checkpoints (its headline claim: [`Self::guarantee`] under
+    /// [`Condition::Primary`]).
+    fn semantics(&self, checkpoints: bool) -> RecoverySemantics {
+        self.guarantee(Condition::Primary, checkpoints)
+    }
+
+    /// The guarantee the strategy gives an episode recovered under `condition`.
+    fn guarantee(&self, condition: Condition, checkpoints: bool) -> RecoverySemantics;
+
+    /// What `condition` means for this strategy, in a few words (for reports).
+    fn condition_text(&self, condition: Condition) -> &'static str;
 
     /// Copies of each processing instance running at once.
     fn replicas(&self) -> u32 {
@@ -139,6 +200,24 @@ pub trait ReplicationStrategy: fmt::Debug {
 
     /// How long replacing a failed instance takes and where its state comes from.
     fn replacement(&self, need: ReplacementNeed<'_>) -> Replacement;
+
+    /// Whether that replacement is the strategy's own mechanism or its fallback.
+    fn replacement_condition(&self, _need: &ReplacementNeed<'_>) -> Condition {
+        Condition::Primary
+    }
+}
+
+/// Without checkpoints only a live copy survives a failure: the guarantee every strategy but
+/// active's primary condition falls to.
+pub(crate) fn unless_checkpointed(
+    checkpoints: bool,
+    guarantee: RecoverySemantics,
+) -> RecoverySemantics {
+    if checkpoints {
+        guarantee
+    } else {
+        RecoverySemantics::Gap
+    }
 }
 
 /// The strategy of a variant, as plain data (cloneable, comparable, printable).
@@ -217,6 +296,8 @@ pub(crate) mod test_support {
             checkpoint,
             on_standby: false,
             peer_alive: false,
+            rolling_back: false,
+            source: false,
         }
     }
 }

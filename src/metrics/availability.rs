@@ -6,6 +6,7 @@
 //! instance is down (system down time). Recovery episodes follow one fault each from the
 //! fault, through its detection, to the moment every affected instance runs again.
 
+use crate::ft::Condition;
 use crate::sim::{SimDuration, SimTime};
 
 /// One fault's life: when it happened, when it was detected, when service was restored.
@@ -24,6 +25,12 @@ pub struct Episode {
     pub restored_at: Option<SimTime>,
     /// When the last affected instance was up again (caught up).
     pub recovered_at: Option<SimTime>,
+    /// Which branch of the strategy's recovery it took (decided as it unfolds).
+    pub condition: Condition,
+    /// Source events lost, blamed on this episode (see [`super::blame`]).
+    pub lost: u64,
+    /// Source events processed twice, blamed on this episode.
+    pub duplicated: u64,
     /// Instances still down for this episode.
     pending: u32,
 }
@@ -177,8 +184,18 @@ impl AvailabilityTracker {
             detected_at: None,
             restored_at: masked.then_some(now),
             recovered_at: masked.then_some(now),
+            condition: Condition::Primary,
+            lost: 0,
+            duplicated: 0,
             pending,
         });
+    }
+
+    /// The open episode of instance `i`, if any, recovers by the strategy's fallback.
+    pub fn fall_back(&mut self, i: usize) {
+        if let Some(e) = self.episode_of[i] {
+            self.episodes[e as usize].condition = Condition::Fallback;
+        }
     }
 
     /// The detector suspected `node` at `now`; `actually_down` tells a true suspicion from a

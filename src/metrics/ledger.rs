@@ -8,9 +8,17 @@
 //! Derived events (a flat-map's extra outputs, window results) are not in the ledger: their
 //! fate follows from their inputs'. Memory: one bit per source event.
 //!
+//! So that a loss or a duplicate can be blamed on the recovery episode that caused it, the
+//! ledger also keeps *when*: every drop of a source event (a crash destroying its queue, a
+//! message to a down instance, a voided message) as (id, time), and the time of every
+//! duplicate. Both happen only under faults; a lost event is dated by its last drop (or the
+//! end of the run if it was never dropped: something else destroyed it).
+//!
 //! A scenario without faults runs with the ledger off: nothing can be dropped or replayed
 //! there (conservation shows `dropped = 0`), so it would only cost time on the hot path; it
 //! then reports no loss and no duplicate.
+
+use crate::sim::SimTime;
 
 /// Bit 63 marks a derived event id (outside the ledger).
 pub const DERIVED_ID: u64 = 1 << 63;
@@ -31,6 +39,10 @@ pub struct DeliveryLedger {
     /// Per source instance: events emitted.
     emitted: Vec<u64>,
     duplicates: u64,
+    /// Every drop of a source event: (id, time), in time order.
+    drops: Vec<(u64, SimTime)>,
+    /// When each duplicate was processed, in time order.
+    duplicate_times: Vec<SimTime>,
     enabled: bool,
 }
 
@@ -41,6 +53,8 @@ impl DeliveryLedger {
             processed: vec![Vec::new(); instances],
             emitted: vec![0; instances],
             duplicates: 0,
+            drops: Vec::new(),
+            duplicate_times: Vec::new(),
             enabled: true,
         }
     }
@@ -72,12 +86,26 @@ impl DeliveryLedger {
         self.emitted[instance] = self.emitted[instance].max(seq + 1);
     }
 
-    /// The event `id` was processed (delivered, filtered or folded into a window).
+    /// The event `id` was processed (delivered, filtered or folded into a window) at `now`.
     #[inline]
-    pub fn processed(&mut self, id: u64) {
+    pub fn processed(&mut self, id: u64, now: SimTime) {
         if self.set(id) {
             self.duplicates += 1;
+            self.duplicate_times.push(now);
         }
+    }
+
+    /// The event `id` was destroyed at `now` (it may still be replayed later).
+    #[inline]
+    pub fn dropped(&mut self, id: u64, now: SimTime) {
+        if self.enabled && source_of(id).is_some() {
+            self.drops.push((id, now));
+        }
+    }
+
+    /// When each duplicate was processed, in time order.
+    pub fn duplicate_times(&self) -> &[SimTime] {
+        &self.duplicate_times
     }
 
     /// Marks `id` processed without counting a repeat as a duplicate (copies of an actively
@@ -123,21 +151,36 @@ impl DeliveryLedger {
     /// Events emitted but never processed and not in `pending` (ids of source events still
     /// queued, on the wire, in service or retained for replay at the end).
     pub fn lost(&self, pending: &[u64]) -> u64 {
+        self.losses(pending, SimTime::NEVER).len() as u64
+    }
+
+    /// When each lost event (as in [`Self::lost`]) was lost: its last drop, or `end` if it was
+    /// never dropped. Sorted.
+    pub fn losses(&self, pending: &[u64], end: SimTime) -> Vec<SimTime> {
         let mut pending: Vec<(usize, u64)> =
             pending.iter().filter_map(|&id| source_of(id)).collect();
         pending.sort_unstable();
         pending.dedup();
-        let mut lost = 0;
+        // Last drop per id: a stable sort by id keeps time order within an id.
+        let mut drops = self.drops.clone();
+        drops.sort_by_key(|&(id, _)| id);
+        let mut times = Vec::new();
         for (instance, &emitted) in self.emitted.iter().enumerate() {
             for seq in 0..emitted {
                 if !self.is_processed(instance, seq)
                     && pending.binary_search(&(instance, seq)).is_err()
                 {
-                    lost += 1;
+                    let id = (instance as u64) << SEQ_BITS | seq;
+                    let last = drops.partition_point(|&(d, _)| d <= id);
+                    times.push(match last.checked_sub(1).map(|k| drops[k]) {
+                        Some((d, at)) if d == id => at,
+                        _ => end,
+                    });
                 }
             }
         }
-        lost
+        times.sort_unstable();
+        times
     }
 }
 
@@ -155,25 +198,37 @@ mod tests {
         for seq in 0..100 {
             l.emitted(1, seq);
         }
+        let t = SimTime::from_secs_f64;
         for seq in 0..90 {
-            l.processed(id(1, seq));
+            l.processed(id(1, seq), t(1.0));
         }
-        l.processed(id(1, 5));
-        l.processed(id(1, 5));
-        l.processed(DERIVED_ID | 12345); // derived: ignored
+        l.processed(id(1, 5), t(2.0));
+        l.processed(id(1, 5), t(3.0));
+        l.processed(DERIVED_ID | 12345, t(4.0)); // derived: ignored
         assert_eq!(l.duplicates(), 2);
+        assert_eq!(l.duplicate_times(), [t(2.0), t(3.0)]);
         // 90..100 unprocessed; 95..100 still pending.
         let pending: Vec<u64> = (95..100).map(|s| id(1, s)).collect();
         assert_eq!(l.lost(&pending), 5);
+        // 91 was dropped twice (dated by the last drop), 92 once; the rest never.
+        l.dropped(id(1, 91), t(5.0));
+        l.dropped(id(1, 92), t(6.0));
+        l.dropped(id(1, 91), t(7.0));
+        assert_eq!(
+            l.losses(&pending, t(9.0)),
+            [t(6.0), t(7.0), t(9.0), t(9.0), t(9.0)]
+        );
     }
 
     #[test]
     fn a_disabled_ledger_records_nothing() {
         let mut l = DeliveryLedger::disabled();
         l.emitted(0, 5);
-        l.processed(id(0, 1));
-        l.processed(id(0, 1));
+        l.processed(id(0, 1), SimTime::ZERO);
+        l.processed(id(0, 1), SimTime::ZERO);
+        l.dropped(id(0, 2), SimTime::ZERO);
         assert_eq!((l.duplicates(), l.lost(&[])), (0, 0));
+        assert!(l.duplicate_times().is_empty());
     }
 
     #[test]

@@ -137,8 +137,10 @@ pub struct ReplicationSummary {
     pub conservation: Conservation,
     /// Kernel events processed.
     pub kernel_events: u64,
-    /// Recovery episodes, in fault order.
+    /// Recovery episodes, in fault order, with the losses and duplicates blamed on each.
     pub episodes: Vec<Episode>,
+    /// Losses and duplicates dated before any fault.
+    pub unblamed: super::Unblamed,
 }
 
 impl ReplicationSummary {
@@ -340,6 +342,11 @@ impl Recorder {
         self.availability.instance_restored(i, now);
     }
 
+    /// The open episode of logical instance `i`, if any, recovers by the strategy's fallback.
+    pub fn fall_back(&mut self, i: usize) {
+        self.availability.fall_back(i);
+    }
+
     /// A fault at `now` took down `instances`.
     pub fn open_episode(
         &mut self,
@@ -492,6 +499,7 @@ impl Recorder {
             conservation: c,
             kernel_events,
             episodes: a.episodes,
+            unblamed: super::Unblamed::default(),
         }
     }
 

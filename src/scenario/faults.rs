@@ -597,6 +597,7 @@ pub(super) fn build_fault_tolerance(
         restart: restart?,
         checkpoint,
         replication,
+        sabotage: None,
     })
 }
 

@@ -166,11 +166,17 @@ impl Channels {
     /// Replaces every message on the wire that matches `voidable` by a void marker (its
     /// delivery then does nothing); returns how many were voided. A rollback resets
     /// connections this way.
-    pub fn void_in_transit(&mut self, voidable: impl Fn(&DataEvent) -> bool, void_id: u64) -> u64 {
+    pub fn void_in_transit(
+        &mut self,
+        voidable: impl Fn(&DataEvent) -> bool,
+        void_id: u64,
+        mut on_void: impl FnMut(u64),
+    ) -> u64 {
         let mut n = 0;
         for link in &mut self.links {
             for (_, e) in link.in_transit.iter_mut() {
                 if voidable(e) {
+                    on_void(e.id);
                     e.id = void_id;
                     n += 1;
                 }

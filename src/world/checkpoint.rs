@@ -20,6 +20,13 @@ pub(super) fn expected_barriers(graph: &Graph, op: OperatorId) -> u32 {
         .sum()
 }
 
+/// The input channel a barrier arrives on, as its receiver tells channels apart: the
+/// sender's logical instance and the position of the edge among the sender's outputs (capped
+/// at 4095: an operator with more output edges shares channel numbers beyond).
+pub(super) fn barrier_channel(sender: InstanceId, output: usize) -> u32 {
+    sender.0 << 12 | output.min(4095) as u32
+}
+
 impl World<'_> {
     /// Node of the checkpoint coordinator.
     fn coordinator_node(&self) -> NodeId {
@@ -50,8 +57,13 @@ impl World<'_> {
         let coordinator = self.coordinator_node();
         let now = cx.now();
         // Under local replay a checkpoint waits until every instance runs: one started
-        // while an instance is being replaced could never complete.
-        let replacing = self.local && self.instances.iter().any(|s| s.status != Status::Running);
+        // while an instance is being replaced could never complete. Under active
+        // replication, until every logical instance has a running copy.
+        let replacing = if self.groups.is_empty() {
+            self.local && self.instances.iter().any(|s| s.status != Status::Running)
+        } else {
+            self.some_unit_lost(true)
+        };
         if self.recovering || replacing || !self.nodes[coordinator.index()].up {
             return;
         }
@@ -100,19 +112,23 @@ impl World<'_> {
         if let Some(log) = self.instances[i.index()].log.as_mut() {
             log.mark(checkpoint);
         }
-        for &edge_id in &op.outputs {
+        let logical = self.instances[i.index()].logical;
+        for (k, &edge_id) in op.outputs.iter().enumerate() {
             let edge = &self.scenario.graph.edges[edge_id.index()];
             let to_op = self.scenario.graph.operator(edge.to);
             let targets: Vec<InstanceId> = match edge.routing {
                 Routing::Forward => vec![to_op.instance(index)],
                 _ => to_op.instances().collect(),
             };
+            let b = barrier(checkpoint, barrier_channel(logical, k), cx.now());
             for to in targets {
-                self.send(i, to, barrier(checkpoint, cx.now()), cx);
+                self.send(i, to, b, cx);
             }
         }
     }
 
+    /// Instance `i` acknowledges `checkpoint` for its logical instance (under active
+    /// replication the first copy's acknowledgement counts).
     fn send_ack(&mut self, i: InstanceId, checkpoint: u32, cx: &mut Ctx<'_, Event>) {
         let from = self.instances[i.index()].node;
         let coordinator = self.coordinator_node();
@@ -120,7 +136,7 @@ impl World<'_> {
         cx.schedule_at(
             at,
             Event::CheckpointAck {
-                instance: i,
+                instance: self.instances[i.index()].logical,
                 checkpoint,
             },
         );
@@ -137,10 +153,22 @@ impl World<'_> {
     }
 
     /// Barrier `checkpoint` reached the head of instance `i`'s queue (or an idle instance).
-    pub(super) fn on_barrier(&mut self, i: InstanceId, checkpoint: u32, cx: &mut Ctx<'_, Event>) {
+    pub(super) fn on_barrier(&mut self, i: InstanceId, key: u64, cx: &mut Ctx<'_, Event>) {
+        let (checkpoint, channel) = (key as u32, (key >> 32) as u32);
+        let replicated = !self.groups.is_empty();
         let state = &mut self.instances[i.index()];
+        if checkpoint < state.barriers.0 {
+            return; // a late copy of an older checkpoint's barrier
+        }
         if state.barriers.0 != checkpoint {
             state.barriers = (checkpoint, 0);
+            state.barrier_channels.clear();
+        }
+        if replicated {
+            if state.barrier_channels.contains(&channel) {
+                return; // another copy of the same upstream instance sent it first
+            }
+            state.barrier_channels.push(channel);
         }
         state.barriers.1 += 1;
         if state.barriers.1 < state.expected_barriers {

@@ -123,6 +123,15 @@ impl World<'_> {
             .count() as u64
             + u64::from(state.busy);
         let freed = state.busy;
+        for q in state
+            .queue
+            .iter()
+            .chain(state.slots.iter().flatten().map(|s| &s.queued))
+        {
+            if q.event.id != super::BARRIER_ID {
+                self.ledger.dropped(q.event.id, now);
+            }
+        }
         state.queue.clear();
         state.slots.iter_mut().for_each(|s| *s = None);
         state.busy = 0;
@@ -130,6 +139,12 @@ impl World<'_> {
         state.hung = false;
         state.paused = false;
         state.barriers = (0, 0);
+        state.barrier_channels.clear();
+        if let Some(dedup) = state.dedup.as_mut() {
+            // The first-copy filter was memory: a restored instance must process replayed
+            // events again.
+            dedup.clear();
+        }
         if state.catching_up_since.take().is_some() {
             self.catching_up -= 1;
         }

@@ -133,35 +133,74 @@ impl World<'_> {
 
     /// Sends instance `x` (just restored) what its upstream instances logged for it, oldest
     /// first; under continuous standby sync, minus what the failed primary had applied.
+    ///
+    /// An upstream instance that is down itself cannot send now. A source's log survives its
+    /// crash: the source owes `x` its log and pays when it restarts
+    /// ([`Self::pay_owed_replays`]). Any other instance's log died with it; its own recovery
+    /// re-emits its output, including what `x` already applied — so the episode of `x` falls
+    /// back (duplicates possible).
     pub(super) fn replay_to(&mut self, x: InstanceId, cx: &mut Ctx<'_, Event>) {
-        let mut applied = std::mem::take(&mut self.instances[x.index()].applied);
-        applied.sort_unstable();
         let graph = self.graph();
         let operator = self.instances[x.index()].operator;
         let index = self.instances[x.index()].index;
-        let mut resend: Vec<(InstanceId, DataEvent)> = Vec::new();
+        let mut senders: Vec<InstanceId> = Vec::new();
         for edge in graph.edges.iter().filter(|e| e.to == operator) {
             let from = graph.operator(edge.from);
-            let senders: Vec<InstanceId> = match edge.routing {
-                Routing::Forward => vec![from.instance(index)],
-                _ => from.instances().collect(),
-            };
-            for u in senders {
-                let s = &self.instances[u.index()];
-                if s.status != Status::Running {
-                    continue; // its own recovery resends its output
-                }
-                if let Some(log) = &s.log {
-                    resend.extend(
-                        log.for_target(x)
-                            .filter(|e| applied.binary_search(&e.id).is_err())
-                            .map(|e| (u, e)),
-                    );
-                }
+            match edge.routing {
+                Routing::Forward => senders.push(from.instance(index)),
+                _ => senders.extend(from.instances()),
             }
         }
+        senders.sort_unstable_by_key(|u| u.0);
+        senders.dedup();
+        for u in senders {
+            let s = &self.instances[u.index()];
+            if s.status == Status::Running {
+                self.resend_log(u, x, cx);
+            } else if s.source.is_some() {
+                if !self.owed.contains(&(u, x)) {
+                    self.owed.push((u, x));
+                }
+            } else {
+                let logical = self.instances[x.index()].logical.index();
+                self.recorder.fall_back(logical);
+            }
+        }
+    }
+
+    /// Source `u` runs again: it sends every instance it owes a replay its log for it.
+    pub(super) fn pay_owed_replays(&mut self, u: InstanceId, cx: &mut Ctx<'_, Event>) {
+        let mut k = 0;
+        while k < self.owed.len() {
+            let (from, x) = self.owed[k];
+            if from != u {
+                k += 1;
+                continue;
+            }
+            self.owed.swap_remove(k);
+            if self.instances[x.index()].status == Status::Running {
+                self.resend_log(u, x, cx);
+            }
+        }
+    }
+
+    /// Sends `x` what `u` logged for it, minus what `x`'s state already reflects (continuous
+    /// standby sync).
+    fn resend_log(&mut self, u: InstanceId, x: InstanceId, cx: &mut Ctx<'_, Event>) {
+        if self.ft.sabotage == Some(crate::ft::Sabotage::SkipReplay) {
+            return;
+        }
+        let Some(log) = &self.instances[u.index()].log else {
+            return;
+        };
+        let mut applied = self.instances[x.index()].applied.clone();
+        applied.sort_unstable();
+        let resend: Vec<DataEvent> = log
+            .for_target(x)
+            .filter(|e| applied.binary_search(&e.id).is_err())
+            .collect();
         self.recorder.replayed(resend.len() as u64);
-        for (u, e) in resend {
+        for e in resend {
             self.send_one(u, x, e, cx);
         }
     }

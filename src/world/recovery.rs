@@ -19,24 +19,31 @@
 //! until it has processed an event created after its restoration.
 
 use super::{BARRIER_ID, Event, Status, VOID_ID, World};
+use crate::ft::Condition;
 use crate::ft::replication::StateSource;
 use crate::model::{InstanceId, OperatorKind};
 use crate::sim::{Ctx, SimDuration, SimTime};
 
 impl World<'_> {
-    /// Whether a failure rolls every instance back (checkpoints with global scope).
+    /// Whether a failure rolls every instance back (checkpoints with global scope; under
+    /// active replication only once an instance has lost every copy).
     pub(super) fn rolls_back_globally(&self) -> bool {
-        self.checkpoints.is_some() && !self.local
+        self.checkpoints.is_some()
+            && !self.local
+            && (self.groups.is_empty() || self.recovering || self.some_unit_lost(false))
     }
 
     /// After failed instances were found (and sent to be replaced): a global rollback, or
     /// under local replay the end of the checkpoint in progress (the failed instances will
-    /// never acknowledge it).
+    /// never acknowledge it; under active replication a live copy acknowledges for a lost
+    /// one, so only an instance without any running copy ends it).
     pub(super) fn after_failure(&mut self, cx: &mut Ctx<'_, Event>) {
         if self.rolls_back_globally() {
             self.global_rollback(cx);
-        } else if let Some(c) = self.checkpoints.as_mut() {
-            c.abort();
+        } else if self.groups.is_empty() || self.some_unit_lost(true) {
+            if let Some(c) = self.checkpoints.as_mut() {
+                c.abort();
+            }
         }
     }
 
@@ -49,9 +56,12 @@ impl World<'_> {
         self.recovering = true;
         // Connections are reset: messages on the wire are void (their events will be
         // replayed by the sources).
-        let voided = self
-            .channels
-            .void_in_transit(|e| e.id != BARRIER_ID && e.id != VOID_ID, VOID_ID);
+        let ledger = &mut self.ledger;
+        let voided = self.channels.void_in_transit(
+            |e| e.id != BARRIER_ID && e.id != VOID_ID,
+            VOID_ID,
+            |id| ledger.dropped(id, now),
+        );
         for _ in 0..voided {
             self.recorder.dropped();
         }
@@ -104,20 +114,35 @@ impl World<'_> {
                 self.instances[i.index()].standby_copy.take()
             }
             StateSource::Checkpoint | StateSource::Standby => {
+                // Its own snapshot, or under active replication a copy's (a copy that was
+                // being rebuilt when the checkpoint passed has none of its own).
                 let last = self.checkpoints.as_ref().and_then(|c| c.last_complete());
+                let logical = self.instances[i.index()].logical;
+                let own = [i];
+                let copies = self.groups.get(logical.index()).map_or(&own[..], |g| g);
                 last.and_then(|(id, _)| {
-                    self.instances[i.index()]
-                        .snapshots
-                        .iter()
-                        .find(|(c, _)| *c == id)
+                    std::iter::once(i)
+                        .chain(copies.iter().copied())
+                        .find_map(|c| {
+                            self.instances[c.index()]
+                                .snapshots
+                                .iter()
+                                .find(|(c, _)| *c == id)
+                        })
                         .map(|(_, copy)| copy.clone())
                 })
             }
         };
+        let s = &mut self.instances[i.index()];
         if let Some(copy) = copy {
-            let s = &mut self.instances[i.index()];
             s.keys = copy.keys;
             s.window = copy.window;
+        }
+        if !matches!(from, StateSource::Standby | StateSource::Peer) {
+            // Continuous sync: the state no longer reflects what the primary applied since
+            // the checkpoint, so a replay must not skip it.
+            s.applied.clear();
+            s.applied_marks.clear();
         }
     }
 
@@ -132,7 +157,7 @@ impl World<'_> {
             // nothing to replay.
             return;
         }
-        if self.instances.iter().any(|s| s.status != Status::Running) {
+        if !self.rollback_done() {
             return;
         }
         self.recovering = false;
@@ -150,6 +175,8 @@ impl World<'_> {
             self.instances[i.index()].op.kind,
             OperatorKind::Source { .. }
         ) {
+            // The log first: what arrived while it was down is logged as it is sent.
+            self.pay_owed_replays(i, cx);
             self.send_unsent(i, cx);
             self.unit_up(i, cx.now());
             return;
@@ -161,6 +188,9 @@ impl World<'_> {
 
     /// Sends a source's retained events again, oldest first.
     fn replay(&mut self, i: InstanceId, cx: &mut Ctx<'_, Event>) {
+        if self.ft.sabotage == Some(crate::ft::Sabotage::SkipReplay) {
+            return;
+        }
         let src = self.instances[i.index()]
             .source
             .as_mut()
@@ -175,11 +205,15 @@ impl World<'_> {
         }
     }
 
-    /// A source restarted without checkpoints (active replication): it sends what arrived
-    /// while it was down and keeps nothing.
+    /// A source restarted under active replication without a rollback: it sends what
+    /// arrived while it was down; without checkpoints it then keeps nothing (with them it
+    /// keeps everything since the last one, for a rollback).
     pub(super) fn resume_source(&mut self, i: InstanceId, cx: &mut Ctx<'_, Event>) {
         self.send_unsent(i, cx);
-        if let Some(src) = self.instances[i.index()].source.as_mut() {
+        let checkpoints = self.checkpoints.is_some();
+        if let Some(src) = self.instances[i.index()].source.as_mut()
+            && !checkpoints
+        {
             src.retained.clear();
         }
     }
@@ -243,7 +277,13 @@ impl World<'_> {
                 .filter(|_| self.checkpoints.is_some()),
             on_standby,
             peer_alive: self.live_peer(i).is_some(),
+            rolling_back: self.recovering,
+            source: self.instances[i.index()].source.is_some(),
         };
+        if self.strategy.replacement_condition(&need) == Condition::Fallback {
+            let logical = self.instances[i.index()].logical.index();
+            self.recorder.fall_back(logical);
+        }
         let r = self.strategy.replacement(need);
         self.instances[i.index()].restore_from = r.state;
         r.delay

@@ -29,6 +29,12 @@ pub(super) struct Dedup {
 }
 
 impl Dedup {
+    /// Forgets every id (the instance crashed).
+    pub(super) fn clear(&mut self) {
+        self.seen.clear();
+        self.order.clear();
+    }
+
     /// Whether this is the first copy of `id` within the horizon.
     #[inline]
     pub(super) fn first_copy(&mut self, id: u64, now: SimTime) -> bool {
@@ -111,6 +117,42 @@ impl World<'_> {
             EpisodeKind::NodeCrash | EpisodeKind::FalseFailover => target,
         };
         self.recorder.open_episode(kind, target, now, &units);
+        // Under active replication an instance (other than a source) with no running copy
+        // left has lost what the copies were for: the episode falls back.
+        for &u in &units {
+            if let Some(g) = self.groups.get(u)
+                && self.instances[u].source.is_none()
+                && g.iter()
+                    .all(|c| self.instances[c.index()].status != Status::Running)
+            {
+                self.recorder.fall_back(u);
+            }
+        }
+    }
+
+    /// Whether some logical instance has no running copy left (sources too when
+    /// `with_sources`; a source's log survives it, so losing one loses no state).
+    pub(super) fn some_unit_lost(&self, with_sources: bool) -> bool {
+        self.groups.iter().any(|g| {
+            let first = &self.instances[g[0].index()];
+            (with_sources || first.source.is_none())
+                && g.iter()
+                    .all(|c| self.instances[c.index()].status != Status::Running)
+        })
+    }
+
+    /// Under active replication, a rollback has done its work once nothing is restarting and
+    /// every logical instance runs somewhere (copies on dead nodes are rebuilt from a peer
+    /// once their node returns); otherwise once every instance runs.
+    pub(super) fn rollback_done(&self) -> bool {
+        if self.groups.is_empty() {
+            return self.instances.iter().all(|s| s.status == Status::Running);
+        }
+        !self
+            .instances
+            .iter()
+            .any(|s| s.status == Status::Restarting)
+            && !self.some_unit_lost(true)
     }
 
     /// Whether another copy of `i` runs (with state to copy).
@@ -136,7 +178,9 @@ impl World<'_> {
         if copies <= 1 {
             return self.send_one(from, to, event, cx);
         }
-        self.recorder.spawned(copies as u64 - 1);
+        if event.id != super::BARRIER_ID {
+            self.recorder.spawned(copies as u64 - 1);
+        }
         for k in 0..copies {
             let c = self.groups[to.index()][k];
             self.send_one(from, c, event, cx);

@@ -2,8 +2,8 @@
 //! complete checkpoint and the job rolls back (globally, or locally with upstream replay).
 
 use super::{
-    RecoverySemantics, Replacement, ReplacementNeed, ReplicationStrategy, RollbackScope,
-    restart_and_restore,
+    Condition, RecoverySemantics, Replacement, ReplacementNeed, ReplicationStrategy, RollbackScope,
+    restart_and_restore, unless_checkpointed,
 };
 
 /// Checkpoint-and-rollback only (restart-only without checkpoints).
@@ -16,12 +16,16 @@ impl ReplicationStrategy for NoReplication {
     }
 
     /// Rollback with checkpoints; without them a restarted instance starts empty and what it
-    /// held, or was sent while it was down, is lost.
-    fn semantics(&self, checkpoints: bool) -> RecoverySemantics {
-        if checkpoints {
-            RecoverySemantics::Rollback
-        } else {
-            RecoverySemantics::Gap
+    /// held, or was sent while it was down, is lost. Restoring the checkpoint is its only
+    /// mechanism, so it has no fallback.
+    fn guarantee(&self, _condition: Condition, checkpoints: bool) -> RecoverySemantics {
+        unless_checkpointed(checkpoints, RecoverySemantics::Rollback)
+    }
+
+    fn condition_text(&self, condition: Condition) -> &'static str {
+        match condition {
+            Condition::Primary => "restart and restore the last checkpoint",
+            Condition::Fallback => "(none)",
         }
     }
 

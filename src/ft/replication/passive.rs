@@ -4,8 +4,8 @@
 //! upstream replays what the standby has not seen.
 
 use super::{
-    RecoverySemantics, Replacement, ReplacementNeed, ReplicationStrategy, RollbackScope,
-    StateSource, restart_and_restore,
+    Condition, RecoverySemantics, Replacement, ReplacementNeed, ReplicationStrategy, RollbackScope,
+    StateSource, restart_and_restore, unless_checkpointed,
 };
 use crate::sim::SimDuration;
 
@@ -37,10 +37,24 @@ impl ReplicationStrategy for PassiveReplication {
     /// Synced at checkpoints, events since the last one are processed again (rollback).
     /// Synced continuously, the standby skips what the primary processed (precise, but for
     /// outputs the primary sent in the instant before it failed).
-    fn semantics(&self, _checkpoints: bool) -> RecoverySemantics {
-        match self.sync {
-            StandbySync::Checkpoint => RecoverySemantics::Rollback,
-            StandbySync::Continuous => RecoverySemantics::Precise,
+    ///
+    /// Precise needs the standby *and* the upstream logs: when the standby's node is down
+    /// too (a cold restart from the checkpoint) or an upstream instance failed at the same
+    /// time (its in-memory log is gone, and what it re-emits after its own recovery includes
+    /// events the standby already applied), the episode falls back to rollback. Without
+    /// checkpoints there are no logs to replay from: a gap.
+    fn guarantee(&self, condition: Condition, checkpoints: bool) -> RecoverySemantics {
+        let g = match (self.sync, condition) {
+            (StandbySync::Continuous, Condition::Primary) => RecoverySemantics::Precise,
+            _ => RecoverySemantics::Rollback,
+        };
+        unless_checkpointed(checkpoints, g)
+    }
+
+    fn condition_text(&self, condition: Condition) -> &'static str {
+        match condition {
+            Condition::Primary => "standby promoted, upstream alive",
+            Condition::Fallback => "standby lost (cold restart) or upstream failed too",
         }
     }
 
@@ -54,6 +68,17 @@ impl ReplicationStrategy for PassiveReplication {
 
     fn continuous_sync(&self) -> bool {
         self.sync == StandbySync::Continuous
+    }
+
+    /// A restart that is not a promotion (the standby's node is down too, or the instance —
+    /// a sink — has none) replays everything since the checkpoint: the fallback. A source
+    /// restarts losing nothing.
+    fn replacement_condition(&self, need: &ReplacementNeed<'_>) -> Condition {
+        if need.on_standby || need.source {
+            Condition::Primary
+        } else {
+            Condition::Fallback
+        }
     }
 
     /// Promotion when the instance moves onto its standby's node; otherwise (the standby's

@@ -4,8 +4,8 @@
 //! rebuilds its state by replaying those logs.
 
 use super::{
-    RecoverySemantics, Replacement, ReplacementNeed, ReplicationStrategy, RollbackScope,
-    fresh_start,
+    Condition, RecoverySemantics, Replacement, ReplacementNeed, ReplicationStrategy, RollbackScope,
+    fresh_start, unless_checkpointed,
 };
 
 /// Upstream output logs, trimmed by downstream acknowledgements (checkpoint barriers that
@@ -19,9 +19,17 @@ impl ReplicationStrategy for UpstreamBackup {
     }
 
     /// The replay covers everything the failed instance's state depended on; what it had
-    /// already emitted is emitted again.
-    fn semantics(&self, _checkpoints: bool) -> RecoverySemantics {
-        RecoverySemantics::Rollback
+    /// already emitted is emitted again. Without checkpoints no barrier ever trims the logs
+    /// and none is kept: a gap.
+    fn guarantee(&self, _condition: Condition, checkpoints: bool) -> RecoverySemantics {
+        unless_checkpointed(checkpoints, RecoverySemantics::Rollback)
+    }
+
+    fn condition_text(&self, condition: Condition) -> &'static str {
+        match condition {
+            Condition::Primary => "fresh instance rebuilt from upstream logs",
+            Condition::Fallback => "an upstream log was lost too: rebuilt from further upstream",
+        }
     }
 
     fn snapshots_state(&self) -> bool {

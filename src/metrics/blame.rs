@@ -1,0 +1,122 @@
+//! Blaming losses and duplicates on the recovery episodes that caused them.
+//!
+//! The ledger dates every lost source event (its last drop) and every duplicate (when it was
+//! processed again); the episodes say when each fault struck and when its recovery ended.
+//! Episodes whose spans `[fault, recovered]` overlap form one *incident*: their effects cannot
+//! be told apart (a second crash during a recovery, two nodes down at once), so an incident
+//! is judged by its weakest member. An event dated `t` is blamed on the last incident that
+//! began at or before `t` — a recovery's replays and drops come after its fault and before
+//! the next one — and within it on its first episode that fell back, else its first episode.
+//! What happens before the first fault is blamed on nothing: no strategy may lose or
+//! duplicate anything then.
+
+use super::Episode;
+use crate::ft::Condition;
+use crate::sim::SimTime;
+
+/// Losses and duplicates dated before any fault.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Unblamed {
+    /// Source events lost.
+    pub lost: u64,
+    /// Source events processed twice.
+    pub duplicated: u64,
+}
+
+/// Adds to each episode's `lost` and `duplicated` the events blamed on it; `episodes` are in
+/// fault order, `losses` and `duplicates` are event times (any order).
+pub fn blame(episodes: &mut [Episode], losses: &[SimTime], duplicates: &[SimTime]) -> Unblamed {
+    // Incidents as (start time, index of the episode that answers for it).
+    let mut incidents: Vec<(SimTime, usize)> = Vec::new();
+    let mut incident_end = SimTime::ZERO;
+    for (k, e) in episodes.iter().enumerate() {
+        let end = e.recovered_at.unwrap_or(SimTime::NEVER);
+        match incidents.last_mut() {
+            Some((_, answer)) if e.fault_at <= incident_end => {
+                if episodes[*answer].condition == Condition::Primary
+                    && e.condition == Condition::Fallback
+                {
+                    *answer = k;
+                }
+                incident_end = incident_end.max(end);
+            }
+            _ => {
+                incidents.push((e.fault_at, k));
+                incident_end = end;
+            }
+        }
+    }
+    let mut unblamed = Unblamed::default();
+    let mut count = |t: SimTime, episodes: &mut [Episode], lost: bool| {
+        let n = incidents.partition_point(|&(start, _)| start <= t);
+        match n.checked_sub(1).map(|k| incidents[k].1) {
+            Some(e) if lost => episodes[e].lost += 1,
+            Some(e) => episodes[e].duplicated += 1,
+            None if lost => unblamed.lost += 1,
+            None => unblamed.duplicated += 1,
+        }
+    };
+    for &t in losses {
+        count(t, episodes, true);
+    }
+    for &t in duplicates {
+        count(t, episodes, false);
+    }
+    unblamed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::{AvailabilityTracker, EpisodeKind};
+
+    fn t(s: f64) -> SimTime {
+        SimTime::from_secs_f64(s)
+    }
+
+    /// Episodes: A [10, 12], B [11, 15] (overlaps A; falls back), C [20, never].
+    fn episodes() -> Vec<Episode> {
+        let mut a = AvailabilityTracker::new(3, t(0.0), t(100.0));
+        a.instance_down(0, t(10.0));
+        a.open_episode(EpisodeKind::NodeCrash, 0, t(10.0), &[0]);
+        a.instance_down(1, t(11.0));
+        a.open_episode(EpisodeKind::NodeCrash, 1, t(11.0), &[1]);
+        a.fall_back(1);
+        a.instance_up(0, t(12.0));
+        a.instance_up(1, t(15.0));
+        a.instance_down(2, t(20.0));
+        a.open_episode(EpisodeKind::NodeCrash, 2, t(20.0), &[2]);
+        a.finish().episodes
+    }
+
+    #[test]
+    fn overlapping_episodes_answer_through_their_weakest_member() {
+        let mut e = episodes();
+        let before = blame(
+            &mut e,
+            &[t(5.0), t(10.5), t(13.0), t(19.0)],
+            &[t(10.0), t(30.0)],
+        );
+        assert_eq!(
+            before,
+            Unblamed {
+                lost: 1,
+                duplicated: 0
+            }
+        );
+        // 10.5, 13 and 19 fall in the A+B incident and go to B, which fell back.
+        assert_eq!((e[0].lost, e[1].lost, e[2].lost), (0, 3, 0));
+        assert_eq!(
+            (e[0].duplicated, e[1].duplicated, e[2].duplicated),
+            (0, 1, 1)
+        );
+    }
+
+    #[test]
+    fn an_unfinished_episode_swallows_every_later_fault_into_its_incident() {
+        let mut e = episodes();
+        // C never recovers: anything after 20 s is C's.
+        blame(&mut e, &[t(99.0), t(100.0)], &[]);
+        assert_eq!(e[2].lost, 2);
+    }
+}
