@@ -210,9 +210,26 @@ struct InstanceState<'s> {
     standby_copy: Option<StateCopy>,
     /// Latest checkpoint whose barriers this instance has all received.
     last_barrier: u32,
+    /// An active copy rebuilt from a peer while its input kept flowing: it missed what
+    /// arrived during its rebuild, so it cannot yet stand for the whole stream.
+    incomplete: Option<Incomplete>,
+    /// Events that entered its queue, and that it finished serving (whole run).
+    enqueued: u64,
+    served: u64,
     /// Window under upstream backup: `last_barrier` when it last emitted (what it folded in
     /// before that checkpoint is reflected downstream).
     durable: u32,
+}
+
+/// Until when a rebuilt active copy is incomplete.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Incomplete {
+    /// With checkpoints: until a checkpoint with this id or later completes (it takes no part
+    /// in checkpoints until then, so none can rely on its partial stream).
+    UntilCheckpoint(u32),
+    /// Without: until `peer` has served `served` events — everything it had received when
+    /// this copy was rebuilt, which covers what this copy missed.
+    UntilPeerServed { peer: InstanceId, served: u64 },
 }
 
 /// Life-cycle of an operator instance.
@@ -272,6 +289,9 @@ impl<'s> InstanceState<'s> {
             applied_marks: Vec::new(),
             standby_copy: None,
             last_barrier: 0,
+            incomplete: None,
+            enqueued: 0,
+            served: 0,
             durable: 0,
         }
     }
@@ -355,6 +375,8 @@ pub struct World<'s> {
     standby_sync_continuous: bool,
     /// Local replays a down source owes a restored instance: (source, instance).
     owed: Vec<(InstanceId, InstanceId)>,
+    /// Active copies waiting for a peer to serve what they missed.
+    incomplete_copies: u32,
 }
 
 impl<'s> World<'s> {
@@ -546,6 +568,7 @@ impl<'s> World<'s> {
             standby: Vec::new(),
             standby_sync_continuous: strategy.continuous_sync(),
             owed: Vec::new(),
+            incomplete_copies: 0,
         };
         for i in 0..world.instances.len() {
             world.instances[i].log = world.new_log(world.instances[i].op);
@@ -762,6 +785,7 @@ impl<'s> World<'s> {
             event,
             arrived: now,
         });
+        state.enqueued += 1;
         self.recorder.arrival(i.index(), now);
         let node = state.node;
         self.wake(i, node, cx);
@@ -856,9 +880,13 @@ impl<'s> World<'s> {
             let id = front.event.id;
             if self.poisoned_ids.contains(&id) {
                 // Replayed after it crashed the instance once: skipped (dead-letter policy).
+                // It goes to the dead-letter queue, which the ledger counts as processed:
+                // handled on purpose, not lost.
                 self.instances[i.index()].queue.pop_front();
                 self.recorder.lost_at_instance(i.index(), cx.now(), 1);
-                self.ledger.dropped(id, cx.now());
+                let logical = self.instances[i.index()].logical.index();
+                let replicated = self.groups.get(logical).is_some_and(|g| g.len() > 1);
+                self.ledger_absorbed(id, replicated, cx.now());
                 return self.start_service(i, cx);
             }
             // Processing a poison event crashes the instance.
@@ -905,6 +933,7 @@ impl<'s> World<'s> {
             .take()
             .expect("a completion has an event in its slot");
         state.busy -= 1;
+        state.served += 1;
         let node = state.node;
         self.nodes[node.index()].free_cores += 1;
         self.recorder
@@ -923,6 +952,9 @@ impl<'s> World<'s> {
         }
         if self.catching_up > 0 && self.local {
             self.instance_caught_up(i, event.created, now);
+        }
+        if self.incomplete_copies > 0 {
+            self.copies_served_by(i);
         }
         // Copies of one replicated instance all fold the event in: the ledger counts it once.
         let logical = self.instances[i.index()].logical.index();

@@ -100,9 +100,12 @@ pub fn check(
         }
     }
     for e in &summary.episodes {
+        // A masked episode (another copy kept serving) recovers at its fault; a detection
+        // may follow it.
+        let masked = e.recovered_at == Some(e.fault_at);
         let mut last = e.fault_at;
         for (phase, t) in [
-            ("detected", e.detected_at),
+            ("detected", e.detected_at.filter(|_| !masked)),
             ("restored", e.restored_at),
             ("recovered", e.recovered_at),
         ] {

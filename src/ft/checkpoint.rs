@@ -139,6 +139,11 @@ impl CheckpointCoordinator {
         }
     }
 
+    /// The id the next checkpoint started will have.
+    pub fn next_id(&self) -> u32 {
+        self.next_id
+    }
+
     /// Id and completion time of the last complete checkpoint.
     pub fn last_complete(&self) -> Option<(u32, SimTime)> {
         self.last_complete

@@ -168,14 +168,14 @@ impl Channels {
     /// connections this way.
     pub fn void_in_transit(
         &mut self,
-        voidable: impl Fn(&DataEvent) -> bool,
+        voidable: impl Fn(InstanceId, &DataEvent) -> bool,
         void_id: u64,
         mut on_void: impl FnMut(u64),
     ) -> u64 {
         let mut n = 0;
         for link in &mut self.links {
-            for (_, e) in link.in_transit.iter_mut() {
-                if voidable(e) {
+            for (to, e) in link.in_transit.iter_mut() {
+                if voidable(*to, e) {
                     on_void(e.id);
                     e.id = void_id;
                     n += 1;

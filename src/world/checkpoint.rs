@@ -157,6 +157,9 @@ impl World<'_> {
         let (checkpoint, channel) = (key as u32, (key >> 32) as u32);
         let replicated = !self.groups.is_empty();
         let state = &mut self.instances[i.index()];
+        if state.incomplete.is_some() {
+            return; // a rebuilt copy takes no part until its stream is whole again
+        }
         if checkpoint < state.barriers.0 {
             return; // a late copy of an older checkpoint's barrier
         }
@@ -290,6 +293,9 @@ impl World<'_> {
             }
         }
         self.trim_logs(checkpoint);
+        if !self.groups.is_empty() {
+            self.complete_copies_at(checkpoint);
+        }
     }
 
     /// Checkpoint-progress watchdog: instances that have not acknowledged `checkpoint` by now

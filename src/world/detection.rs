@@ -179,6 +179,15 @@ impl World<'_> {
                 }
             }
             self.episode(EpisodeKind::FalseFailover, node.0, now, &moving);
+            if self.standby_sync_continuous {
+                // A fenced primary that still runs may have output on the wire that its
+                // standby's replay repeats (no epoch fencing at the receivers): at best a
+                // rollback.
+                for &i in &moving {
+                    let logical = self.instances[i].logical.index();
+                    self.recorder.fall_back(logical);
+                }
+            }
         }
         for i in moving {
             let usable =

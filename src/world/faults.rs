@@ -140,6 +140,7 @@ impl World<'_> {
         state.paused = false;
         state.barriers = (0, 0);
         state.barrier_channels.clear();
+        let incomplete = state.incomplete.is_some();
         if let Some(dedup) = state.dedup.as_mut() {
             // The first-copy filter was memory: a restored instance must process replayed
             // events again.
@@ -175,6 +176,29 @@ impl World<'_> {
             }
         }
         self.recorder.lost_at_instance(i.index(), now, lost);
+        if incomplete {
+            self.make_complete(i);
+        }
+        if !self.recovering {
+            // Connections to the dead (or fenced) incarnation are reset: what is still on the
+            // wire to it is lost, and replays resend it. Otherwise a message held back by a
+            // partition would reach the replacement after the replay already had.
+            let ledger = &mut self.ledger;
+            let mut data = 0;
+            self.channels.void_in_transit(
+                |to, e| to == i && e.id != super::VOID_ID,
+                super::VOID_ID,
+                |id| {
+                    if id != super::BARRIER_ID {
+                        data += 1;
+                        ledger.dropped(id, now);
+                    }
+                },
+            );
+            for _ in 0..data {
+                self.recorder.dropped();
+            }
+        }
         self.unit_down(i, now);
     }
 

@@ -58,7 +58,7 @@ impl World<'_> {
         // replayed by the sources).
         let ledger = &mut self.ledger;
         let voided = self.channels.void_in_transit(
-            |e| e.id != BARRIER_ID && e.id != VOID_ID,
+            |_, e| e.id != BARRIER_ID && e.id != VOID_ID,
             VOID_ID,
             |id| ledger.dropped(id, now),
         );
@@ -105,10 +105,12 @@ impl World<'_> {
             StateSource::Empty => None,
             StateSource::Peer => self.live_peer(i).map(|p| {
                 let peer = &self.instances[p.index()];
-                super::StateCopy {
+                let copy = super::StateCopy {
                     keys: peer.keys.clone(),
                     window: peer.window.clone(),
-                }
+                };
+                self.mark_rebuilt(i, p);
+                copy
             }),
             StateSource::Standby if self.standby_sync_continuous => {
                 self.instances[i.index()].standby_copy.take()

@@ -11,7 +11,7 @@
 use std::collections::{HashSet, VecDeque};
 
 use super::keys::KeyBuild;
-use super::{Event, Status, World};
+use super::{Event, Incomplete, Status, World};
 use crate::metrics::EpisodeKind;
 use crate::model::{InstanceId, NodeId, OperatorKind};
 use crate::sim::{Ctx, SimDuration, SimTime};
@@ -117,28 +117,94 @@ impl World<'_> {
             EpisodeKind::NodeCrash | EpisodeKind::FalseFailover => target,
         };
         self.recorder.open_episode(kind, target, now, &units);
-        // Under active replication an instance (other than a source) with no running copy
-        // left has lost what the copies were for: the episode falls back.
+        // Under active replication an instance (other than a source) with no complete
+        // running copy left has lost what the copies were for: the episode falls back.
         for &u in &units {
             if let Some(g) = self.groups.get(u)
                 && self.instances[u].source.is_none()
-                && g.iter()
-                    .all(|c| self.instances[c.index()].status != Status::Running)
+                && !g.iter().any(|&c| self.complete_copy(c))
             {
                 self.recorder.fall_back(u);
+                if self.checkpoints.is_none() {
+                    // Nothing better will come: the incomplete copies are what is left.
+                    for c in self.groups[u].clone() {
+                        self.make_complete(c);
+                    }
+                }
             }
         }
     }
 
-    /// Whether some logical instance has no running copy left (sources too when
+    /// Whether copy `c` runs and stands for the whole stream (not rebuilt and incomplete).
+    pub(super) fn complete_copy(&self, c: InstanceId) -> bool {
+        let s = &self.instances[c.index()];
+        s.status == Status::Running && s.incomplete.is_none()
+    }
+
+    /// Whether some logical instance has no complete running copy left (sources too when
     /// `with_sources`; a source's log survives it, so losing one loses no state).
     pub(super) fn some_unit_lost(&self, with_sources: bool) -> bool {
         self.groups.iter().any(|g| {
             let first = &self.instances[g[0].index()];
-            (with_sources || first.source.is_none())
-                && g.iter()
-                    .all(|c| self.instances[c.index()].status != Status::Running)
+            (with_sources || first.source.is_none()) && !g.iter().any(|&c| self.complete_copy(c))
         })
+    }
+
+    /// A copy rebuilt from `peer` missed what arrived during its rebuild: incomplete until
+    /// a checkpoint started after now completes, or without checkpoints until `peer` has
+    /// served everything it had received by now.
+    pub(super) fn mark_rebuilt(&mut self, i: InstanceId, peer: InstanceId) {
+        let incomplete = match self.checkpoints.as_ref() {
+            Some(c) => Incomplete::UntilCheckpoint(c.next_id()),
+            None => {
+                self.incomplete_copies += 1;
+                Incomplete::UntilPeerServed {
+                    peer,
+                    served: self.instances[peer.index()].enqueued,
+                }
+            }
+        };
+        self.instances[i.index()].incomplete = Some(incomplete);
+    }
+
+    /// Clears `i`'s incompleteness (counting the copies that wait on a peer).
+    pub(super) fn make_complete(&mut self, i: InstanceId) {
+        if let Some(Incomplete::UntilPeerServed { .. }) = self.instances[i.index()].incomplete {
+            self.incomplete_copies -= 1;
+        }
+        self.instances[i.index()].incomplete = None;
+    }
+
+    /// Instance `p` served an event: copies waiting on it may be complete now.
+    pub(super) fn copies_served_by(&mut self, p: InstanceId) {
+        let logical = self.instances[p.index()].logical.index();
+        let Some(group) = self.groups.get(logical) else {
+            return;
+        };
+        let served = self.instances[p.index()].served;
+        for k in 0..group.len() {
+            let c = self.groups[logical][k];
+            if let Some(Incomplete::UntilPeerServed {
+                peer,
+                served: until,
+            }) = self.instances[c.index()].incomplete
+                && peer == p
+                && served >= until
+            {
+                self.make_complete(c);
+            }
+        }
+    }
+
+    /// Checkpoint `checkpoint` completed: copies rebuilt before it started are complete.
+    pub(super) fn complete_copies_at(&mut self, checkpoint: u32) {
+        for i in 0..self.instances.len() {
+            if let Some(Incomplete::UntilCheckpoint(from)) = self.instances[i].incomplete
+                && checkpoint >= from
+            {
+                self.instances[i].incomplete = None;
+            }
+        }
     }
 
     /// Under active replication, a rollback has done its work once nothing is restarting and
@@ -158,11 +224,9 @@ impl World<'_> {
     /// Whether another copy of `i` runs (with state to copy).
     pub(super) fn live_peer(&self, i: InstanceId) -> Option<InstanceId> {
         let logical = self.instances[i.index()].logical;
-        self.groups.get(logical.index()).and_then(|g| {
-            g.iter()
-                .copied()
-                .find(|&c| c != i && self.instances[c.index()].status == Status::Running)
-        })
+        self.groups
+            .get(logical.index())
+            .and_then(|g| g.iter().copied().find(|&c| c != i && self.complete_copy(c)))
     }
 
     /// Sends `event` to every copy of logical instance `to` (one send without replicas).
