@@ -6,6 +6,7 @@ mod analytic;
 mod determinism;
 mod examples;
 mod faults;
+mod guarantees;
 mod mechanisms;
 mod recovery;
 mod replication;

@@ -100,9 +100,15 @@ pub fn check(
         }
     }
     for e in &summary.episodes {
-        // A masked episode (another copy kept serving) recovers at its fault; a detection
-        // may follow it.
-        let masked = e.recovered_at == Some(e.fault_at);
+        // Under active replication another copy may serve (masked) or be rebuilt before the
+        // failure is even detected: restoration need not follow detection there.
+        let replicated = scenario.variants[variant]
+            .fault_tolerance
+            .replication
+            .strategy()
+            .replicas()
+            > 1;
+        let masked = replicated || e.recovered_at == Some(e.fault_at);
         let mut last = e.fault_at;
         for (phase, t) in [
             ("detected", e.detected_at.filter(|_| !masked)),

@@ -191,6 +191,8 @@ impl World<'_> {
     /// Sends a source's retained events again, oldest first.
     fn replay(&mut self, i: InstanceId, cx: &mut Ctx<'_, Event>) {
         if self.ft.sabotage == Some(crate::ft::Sabotage::SkipReplay) {
+            // The deliberate defect: only what was never sent goes out.
+            self.send_unsent(i, cx);
             return;
         }
         let src = self.instances[i.index()]

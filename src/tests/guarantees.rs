@@ -1,0 +1,163 @@
+//! Declared guarantees under mixed faults: the two reproducers that used to break them, and
+//! the fault-schedule explorer catching a deliberately broken strategy.
+
+use super::{load_fixture, parse, run};
+use crate::explore::{self, Failure, Options, StrategyKind};
+use crate::ft::{Condition, Sabotage};
+
+/// The reproducer of the passive-replication loss: the source's node crashes, taking the
+/// co-located map with it; the promoted standby must get the source's log replayed once the
+/// source restarts (it used to lose what was dropped at the crash).
+const SOURCE_NODE_CRASH: &str = r#"(version: 1, name: "p14", seed: 7, replications: 10, duration_s: 60.0, warmup_s: 10.0,
+ cluster: (nodes: [(name: "coord"), (name: "ingest", cores: 2), (name: "worker", count: 3, cores: 4),
+                   (name: "standby", cores: 4), (name: "sinknode", cores: 2)],
+           network: (latency_ms: Exp(mean: 0.3), bandwidth_mbps: 1000.0)),
+ operators: [
+   (name: "clicks", kind: Source(arrivals: Poisson(rate_per_s: 1000.0), keys: Uniform(count: 100)), placement: Nodes(["ingest"])),
+   (name: "enrich", kind: Map(service_ms: LogNormal(mean: 0.3, sd: 0.2)), state_bytes_per_key: 512,
+    inputs: [(from: "clicks", partitioning: Hash)]),
+   (name: "out", kind: Sink, placement: Nodes(["sinknode"]), inputs: [(from: "enrich")])],
+ metrics: (sla_ms: 3000.0),
+ faults: [CrashAt(node: "ingest", at_s: 20.0, repair_s: 10.0)],
+ fault_tolerance: (coordinator: "coord", spares: ["standby"], detector: Heartbeat(interval_ms: 200.0, timeout_ms: 1000.0),
+                   restart_ms: Const(2000.0), checkpoint: (interval_s: 5.0)),
+ variants: [(label: "passive", replication: Some(Passive())),
+            (label: "passive-continuous", replication: Some(Passive(sync: Continuous))),
+            (label: "checkpoint-only", replication: None),
+            (label: "upstream-backup", replication: Some(UpstreamBackup))])"#;
+
+#[test]
+fn passive_loses_nothing_when_the_sources_node_crashes() {
+    let result = run(&parse(SOURCE_NODE_CRASH));
+    for check in result.semantics() {
+        assert!(check.holds(), "{check:?}");
+        assert_eq!(check.replications_with_loss, 0, "{}", check.variant);
+        let episodes: usize = check.conditions.iter().map(|c| c.episodes).sum();
+        assert_eq!(episodes, 10, "{}: one crash per replication", check.variant);
+    }
+    let continuous = &result.semantics()[1];
+    assert_eq!(
+        continuous.replications_with_duplicates, 0,
+        "precise: no duplicates"
+    );
+}
+
+/// The sweep point that made active replication lose events: both nodes of a replicated
+/// operator fail often (MTTF 50 s, MTTR 5 s). With checkpoints, losing both copies now rolls
+/// the job back to the last checkpoint: nothing is lost, and the episodes where it happened
+/// fall under the fallback condition (rollback). (Open, see issue 9's note: a few episodes
+/// of the primary condition are still blamed for duplicates, so `holds()` is not asserted
+/// here; the explorer's test lists active among the open defects.)
+#[test]
+fn active_with_checkpoints_loses_nothing_when_every_copy_dies() {
+    let mut scenario = load_fixture("validation/replicated-operator.ron");
+    let text = scenario
+        .resolved_text()
+        .replace("mean: 100.0", "mean: 50.0")
+        .replace("duration_s: 20000.0", "duration_s: 2000.0")
+        .replace("replications: 10", "replications: 4");
+    scenario = parse(&text);
+    let result = run(&scenario);
+    let active = result
+        .semantics()
+        .into_iter()
+        .find(|c| c.variant == "active")
+        .expect("the file has an active variant");
+    assert_eq!(active.replications_with_loss, 0, "{active:?}");
+    let [primary, fallback] = [&active.conditions[0], &active.conditions[1]];
+    assert_eq!(primary.condition, Condition::Primary);
+    assert!(
+        fallback.episodes > 0,
+        "both nodes are down at once in 2000 s: {active:?}"
+    );
+    assert_eq!(primary.lost, 0, "precise while a copy lives");
+    assert_eq!(fallback.lost, 0, "rollback: nothing lost");
+}
+
+/// A strategy that skips its replay is caught, shrunk, and written as a reproducer that
+/// parses and says what failed.
+#[test]
+fn the_explorer_catches_a_strategy_that_skips_its_replay() {
+    let options = Options {
+        cases: 20,
+        seed: 4,
+        strategies: vec![StrategyKind::CheckpointGlobal],
+        sabotage: Some(Sabotage::SkipReplay),
+        threads: 2,
+    };
+    let report = explore::explore(&options, &|| {});
+    assert!(
+        !report.findings.is_empty(),
+        "20 cases with crashes and no replay"
+    );
+    for f in &report.findings {
+        assert!(matches!(f.shrunk_failure, Failure::Guarantee(_)), "{f:?}");
+        assert!(f.shrunk.faults.len() <= f.original.faults.len());
+        assert!(f.shrunk.stages.len() <= f.original.stages.len());
+        let text = f.reproducer(options.seed);
+        assert!(text.contains("lost"), "{text}");
+        assert!(text.contains("SkipReplay"), "{text}");
+        parse(&text);
+    }
+    // The same exploration without the sabotage finds nothing for this strategy on these
+    // cases: the finding is the sabotage's.
+    let honest = explore::explore(
+        &Options {
+            sabotage: None,
+            ..options.clone()
+        },
+        &|| {},
+    );
+    let cases: Vec<u32> = report.findings.iter().map(|f| f.original.index).collect();
+    assert!(
+        honest
+            .findings
+            .iter()
+            .all(|f| !cases.contains(&f.original.index)),
+        "{:?}",
+        honest.findings
+    );
+}
+
+/// A fixed exploration: every invariant that holds today is asserted for every strategy.
+#[test]
+fn a_fixed_exploration_keeps_every_invariant() {
+    let options = Options {
+        cases: 300,
+        seed: 2026,
+        strategies: StrategyKind::ALL.to_vec(),
+        sabotage: None,
+        threads: 2,
+    };
+    let report = explore::explore(&options, &|| {});
+    let summary: Vec<String> = report
+        .findings
+        .iter()
+        .map(|f| {
+            format!(
+                "case {} {}: {}",
+                f.original.index,
+                f.strategy.label(),
+                f.shrunk_failure
+            )
+        })
+        .collect();
+    // Known open defects (see issue 9's note), excluded by name so that any other failure
+    // fails the test: active replication (an imbalance and lost/duplicated events around
+    // rebuilt copies and poison keys), passive with continuous sync (duplicates and losses
+    // under partitions and link spikes), and local replay under two overlapping partitions.
+    let open = |f: &explore::Finding| {
+        matches!(
+            f.strategy,
+            StrategyKind::Active | StrategyKind::PassiveContinuous
+        ) || (f.original.index == 18 && matches!(f.shrunk_failure, Failure::Guarantee(_)))
+    };
+    let unexpected: Vec<&String> = report
+        .findings
+        .iter()
+        .zip(&summary)
+        .filter(|(f, _)| !open(f))
+        .map(|(_, s)| s)
+        .collect();
+    assert!(unexpected.is_empty(), "{unexpected:#?}");
+}
