@@ -64,6 +64,18 @@ fn check_window(at_s: f64, duration_s: Option<f64>, path: &str, p: &mut Problems
     }
 }
 
+/// Checks a number of repair crews: absent (one per node) or at least 1.
+fn check_crews(crews: Option<u32>, path: &str, p: &mut Problems) -> bool {
+    let ok = crews != Some(0);
+    p.require(
+        ok,
+        format!("{path}.crews"),
+        "is 0; failed nodes would never be repaired: use at least 1 crew, or leave `crews` \
+         out for one crew per node",
+    );
+    ok
+}
+
 /// A distribution of gaps between faults, with a positive mean.
 fn gap_dist(
     spec: &mut DistSpec,
@@ -134,7 +146,9 @@ pub(super) fn build_faults(
                 nodes: selector,
                 ttf_s,
                 repair_s,
+                crews,
             } => {
+                let crews_ok = check_crews(*crews, &path, p);
                 let covered = match selector {
                     NodeSelectorSpec::Workers => Some(
                         (0..cluster.nodes.len() as u32)
@@ -150,9 +164,13 @@ pub(super) fn build_faults(
                 let repair =
                     build_dist(repair_s, NS_PER_S, base_dir, &format!("{path}.repair_s"), p);
                 match (covered, ttf, repair) {
-                    (Some(nodes), Some(ttf), Some(repair)) if !nodes.is_empty() => {
-                        Some(FaultModelConfig::Crash { nodes, ttf, repair })
-                    }
+                    (Some(nodes), Some(ttf), Some(repair)) if !nodes.is_empty() => crews_ok
+                        .then_some(FaultModelConfig::Crash {
+                            nodes,
+                            ttf,
+                            repair,
+                            crews: *crews,
+                        }),
                     (Some(_), Some(_), Some(_)) => {
                         p.push(
                             format!("{path}.nodes"),
@@ -662,6 +680,102 @@ pub(super) fn build_replication(
                  `checkpoint: (interval_s: ...)` block",
             );
             Replication::UpstreamBackup(UpstreamBackup)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::fault::FaultModelConfig;
+    use crate::scenario::{Problem, ScenarioError, from_str};
+
+    /// A 60 s scenario on nodes a, b, c with `faults` as its fault list.
+    fn scenario(faults: &str) -> String {
+        format!(
+            r#"(version: 1, name: "faults", duration_s: 60.0,
+  cluster: (nodes: [(name: "a"), (name: "b"), (name: "c")]),
+  operators: [
+    (name: "src", kind: Source(arrivals: Poisson(rate_per_s: 5.0), keys: Uniform(count: 4))),
+    (name: "work", kind: Map(service_ms: Const(1.0)), inputs: [(from: "src")]),
+    (name: "out", kind: Sink, inputs: [(from: "work")]),
+  ],
+  faults: [{faults}],
+)"#
+        )
+    }
+
+    fn problems(faults: &str) -> Vec<Problem> {
+        match from_str(&scenario(faults), Path::new("f.ron"), Path::new(".")) {
+            Err(ScenarioError::Invalid { problems, .. }) => problems,
+            other => panic!("expected semantic problems, got {other:?}"),
+        }
+    }
+
+    fn assert_problems(faults: &str, expected: &[(&str, &str)]) {
+        let found = problems(faults);
+        let paths: Vec<&str> = found.iter().map(|p| p.path.as_str()).collect();
+        let want: Vec<&str> = expected.iter().map(|(p, _)| *p).collect();
+        assert_eq!(paths, want, "{found:?}");
+        for (problem, (_, says)) in found.iter().zip(expected) {
+            assert!(
+                problem.message.contains(says),
+                "{problem} does not say {says:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn crews_load_and_only_a_set_crews_is_resolved() {
+        let text = scenario(
+            r#"Crash(nodes: Nodes(["a", "b"]), ttf_s: Exp(mean: 1.0), repair_s: Exp(mean: 0.5), crews: 1),
+               Crash(nodes: Nodes(["c"]), ttf_s: Exp(mean: 1.0), repair_s: Exp(mean: 0.5)),"#,
+        );
+        let s = from_str(&text, Path::new("f.ron"), Path::new(".")).expect("valid");
+        assert!(matches!(
+            s.faults.models[0],
+            FaultModelConfig::Crash { crews: Some(1), .. }
+        ));
+        assert!(matches!(
+            s.faults.models[1],
+            FaultModelConfig::Crash { crews: None, .. }
+        ));
+        let resolved = s.resolved_text();
+        assert_eq!(resolved.matches("crews: 1").count(), 1, "{resolved}");
+        assert_eq!(resolved.matches("crews").count(), 1, "{resolved}");
+    }
+
+    #[test]
+    fn a_crash_without_crews_resolves_as_before() {
+        let text =
+            scenario(r#"Crash(nodes: Workers, ttf_s: Exp(mean: 1.0), repair_s: Const(0.5))"#);
+        let s = from_str(&text, Path::new("f.ron"), Path::new(".")).expect("valid");
+        assert!(!s.resolved_text().contains("crews"));
+        assert!(matches!(
+            s.faults.models[0],
+            FaultModelConfig::Crash { crews: None, .. }
+        ));
+    }
+
+    #[test]
+    fn zero_crews_are_located() {
+        assert_problems(
+            r#"Crash(nodes: Workers, ttf_s: Exp(mean: 1.0), repair_s: Exp(mean: 0.5), crews: 0)"#,
+            &[("faults[0].crews", "is 0")],
+        );
+    }
+
+    #[test]
+    fn group_crash_has_no_crews() {
+        let text = scenario(
+            r#"GroupCrash(nodes: ["a", "b"], ttf_s: Exp(mean: 1.0), repair_s: Exp(mean: 0.5), crews: 1)"#,
+        );
+        match from_str(&text, Path::new("f.ron"), Path::new(".")) {
+            Err(ScenarioError::Syntax { message, .. }) => {
+                assert!(message.contains("crews"), "{message}")
+            }
+            other => panic!("expected a syntax error, got {other:?}"),
         }
     }
 }

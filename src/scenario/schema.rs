@@ -380,16 +380,24 @@ pub enum NodeSelectorSpec {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum FaultSpec {
-    /// Each node independently alternates up periods (`ttf_s`) and repairs (`repair_s`).
+    /// Each node alternates up periods (`ttf_s`) and repairs (`repair_s`), independently or
+    /// sharing `crews` repair crews.
     Crash {
         /// Nodes covered.
         nodes: NodeSelectorSpec,
         /// Time to failure \[s\].
         ttf_s: DistSpec,
-        /// Time to repair \[s\].
+        /// Time to repair \[s\], drawn when a crew starts the repair.
         repair_s: DistSpec,
+        /// Repair crews shared by the covered nodes (at least 1): a node failing while every
+        /// crew is busy waits, first failed first served. Absent: every failed node is
+        /// repaired at once (independent nodes). Left out of the resolved scenario when
+        /// absent, so existing files resolve, hash and run exactly as before.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        crews: Option<u32>,
     },
-    /// The nodes fail and are repaired together (a rack, a power domain).
+    /// The nodes fail and are repaired together (a rack, a power domain). The group is one
+    /// unit with one repair at a time, so it has no `crews`.
     GroupCrash {
         /// The group.
         nodes: Vec<String>,
