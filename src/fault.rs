@@ -13,6 +13,7 @@ mod crash;
 mod crews;
 mod network;
 mod scripted;
+mod standby;
 
 use std::fmt;
 
@@ -21,6 +22,7 @@ use rand::SeedableRng;
 pub use crash::{CrashFaults, GroupCrashFaults};
 pub use network::{LinkSpike, NetworkPartition, RecurringFaults};
 pub use scripted::ScriptedFaults;
+pub use standby::ColdStandbyFaults;
 
 use crate::model::{InstanceId, NodeId};
 use crate::sim::{SimDuration, SimRng, SimTime, Stream, derive_seed};
@@ -183,6 +185,19 @@ pub enum FaultModelConfig {
         /// Time to repair.
         repair: crate::model::DurationDist,
     },
+    /// `active` of `nodes` run and fail; the others wait cold and do not fail.
+    ColdStandby {
+        /// The nodes; the first `active` run first.
+        nodes: Vec<NodeId>,
+        /// How many run at once.
+        active: u32,
+        /// Time to failure of a running node.
+        ttf: crate::model::DurationDist,
+        /// Time to repair.
+        repair: crate::model::DurationDist,
+        /// Repair crews; `None`: one per node.
+        crews: Option<u32>,
+    },
     /// Recurring episodes between a start and an end event.
     Recurring {
         /// Event starting an episode.
@@ -214,6 +229,19 @@ impl FaultModelConfig {
                 nodes.clone(),
                 ttf.clone(),
                 repair.clone(),
+            )),
+            Self::ColdStandby {
+                nodes,
+                active,
+                ttf,
+                repair,
+                crews,
+            } => Box::new(ColdStandbyFaults::new(
+                nodes.clone(),
+                *active as usize,
+                ttf.clone(),
+                repair.clone(),
+                *crews,
             )),
             Self::Recurring {
                 start,

@@ -197,6 +197,61 @@ pub(super) fn build_faults(
                     _ => None,
                 }
             }
+            FaultSpec::ColdStandby {
+                nodes: names,
+                active,
+                ttf_s,
+                repair_s,
+                crews,
+            } => {
+                let listed = nodes(cluster, names, &format!("{path}.nodes"), p);
+                let mut distinct = true;
+                for (k, name) in names.iter().enumerate() {
+                    if let Some(j) = names[..k].iter().position(|other| other == name) {
+                        distinct = false;
+                        p.push(
+                            format!("{path}.nodes[{k}]"),
+                            format!(
+                                "names {name:?} again (already nodes[{j}]); list each node once"
+                            ),
+                        );
+                    }
+                }
+                let n = names.len();
+                p.require(
+                    n != 1,
+                    format!("{path}.nodes"),
+                    "lists one node; a cold standby needs at least two: the running ones and \
+                     a spare",
+                );
+                let active_ok = *active >= 1 && (n < 2 || (*active as usize) < n);
+                p.require(
+                    active_ok,
+                    format!("{path}.active"),
+                    format!(
+                        "is {active}; must be at least 1 and fewer than the {n} nodes listed, \
+                         so that at least one waits as a spare"
+                    ),
+                );
+                let crews_ok = check_crews(*crews, &path, p);
+                let ttf = gap_dist(ttf_s, base_dir, format!("{path}.ttf_s"), p);
+                let repair =
+                    build_dist(repair_s, NS_PER_S, base_dir, &format!("{path}.repair_s"), p);
+                match (listed, ttf, repair) {
+                    (Some(nodes), Some(ttf), Some(repair))
+                        if distinct && n >= 2 && active_ok && crews_ok =>
+                    {
+                        Some(FaultModelConfig::ColdStandby {
+                            nodes,
+                            active: *active,
+                            ttf,
+                            repair,
+                            crews: *crews,
+                        })
+                    }
+                    _ => None,
+                }
+            }
             FaultSpec::CrashAt {
                 node: name,
                 at_s,
@@ -777,5 +832,50 @@ mod tests {
             }
             other => panic!("expected a syntax error, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn cold_standbys_load_into_their_model() {
+        let text = scenario(
+            r#"ColdStandby(nodes: ["c", "a", "b"], active: 2, ttf_s: Exp(mean: 1.0), repair_s: Exp(mean: 0.5))"#,
+        );
+        let s = from_str(&text, Path::new("f.ron"), Path::new(".")).expect("valid");
+        let FaultModelConfig::ColdStandby {
+            nodes,
+            active,
+            crews,
+            ..
+        } = &s.faults.models[0]
+        else {
+            panic!("{:?}", s.faults.models[0])
+        };
+        let names: Vec<&str> = nodes
+            .iter()
+            .map(|&n| s.cluster.nodes[n.index()].name.as_str())
+            .collect();
+        assert_eq!((names, *active, *crews), (vec!["c", "a", "b"], 2, None));
+        assert!(!s.resolved_text().contains("crews"));
+    }
+
+    #[test]
+    fn bad_standby_settings_are_located() {
+        assert_problems(
+            r#"ColdStandby(nodes: ["a", "zz", "a"], active: 3, ttf_s: Exp(mean: 1.0), repair_s: Exp(mean: 0.5), crews: 0),
+               ColdStandby(nodes: ["a"], active: 1, ttf_s: Exp(mean: 1.0), repair_s: Exp(mean: 0.5)),
+               ColdStandby(nodes: ["a", "b"], active: 0, ttf_s: Exp(mean: 1.0), repair_s: Exp(mean: 0.5)),
+               ColdStandby(nodes: ["a", "b"], active: 2, ttf_s: Exp(mean: 1.0), repair_s: Exp(mean: 0.5)),"#,
+            &[
+                ("faults[0].nodes[1]", "no node named \"zz\""),
+                ("faults[0].nodes[2]", "already nodes[0]"),
+                ("faults[0].active", "fewer than the 3 nodes"),
+                ("faults[0].crews", "at least 1 crew"),
+                ("faults[1].nodes", "at least two"),
+                ("faults[2].active", "is 0"),
+                (
+                    "faults[3].active",
+                    "is 2; must be at least 1 and fewer than the 2 nodes",
+                ),
+            ],
+        );
     }
 }

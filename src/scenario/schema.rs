@@ -406,6 +406,24 @@ pub enum FaultSpec {
         /// Time to repair \[s\].
         repair_s: DistSpec,
     },
+    /// Cold standby: the first `active` nodes run and fail after `ttf_s`; the others wait
+    /// cold and cannot fail. When a running node fails the first cold node (in list order)
+    /// takes its place and its failure clock starts; a repaired node runs again if fewer than
+    /// `active` run, and waits cold otherwise.
+    ColdStandby {
+        /// The nodes, at least two, each at most once; the first `active` run from time 0.
+        nodes: Vec<String>,
+        /// How many nodes run at once, at least 1 and fewer than the nodes.
+        active: u32,
+        /// Time to failure of a running node \[s\].
+        ttf_s: DistSpec,
+        /// Time to repair \[s\], drawn when a crew starts the repair.
+        repair_s: DistSpec,
+        /// Repair crews (at least 1), as in `Crash`. Absent: every failed node is repaired at
+        /// once.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        crews: Option<u32>,
+    },
     /// One scripted crash.
     CrashAt {
         /// The node.
