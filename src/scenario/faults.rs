@@ -48,13 +48,33 @@ fn nodes(cluster: &Cluster, names: &[String], path: &str, p: &mut Problems) -> O
         .filter(|v| !v.is_empty())
 }
 
-/// Checks a time window `[at_s, at_s + duration_s)` against the replication length.
-fn check_window(at_s: f64, duration_s: Option<f64>, path: &str, p: &mut Problems) {
+/// Checks a time window `[at_s, at_s + duration_s)`: a time, 0 or later, before the run's
+/// end `end_s` (when `duration_s` itself is valid), and a positive length.
+fn check_window(
+    at_s: f64,
+    duration_s: Option<f64>,
+    end_s: Option<f64>,
+    path: &str,
+    p: &mut Problems,
+) {
+    let time_ok = at_s.is_finite() && (0.0..=1e8).contains(&at_s);
     p.require(
-        at_s.is_finite() && (0.0..=1e8).contains(&at_s),
+        time_ok,
         format!("{path}.at_s"),
         format!("is {at_s}; must be a time in seconds, 0 or later"),
     );
+    if let Some(end_s) = end_s.filter(|_| time_ok) {
+        // Compared as the clock sees them: the plan drops faults at or after the end.
+        if SimTime::from_secs_f64(at_s) >= SimTime::from_secs_f64(end_s) {
+            p.push(
+                format!("{path}.at_s"),
+                format!(
+                    "is {at_s} s but the run ends at {end_s} s (duration_s), so this fault \
+                     would never happen; schedule it before {end_s} s or lengthen duration_s"
+                ),
+            );
+        }
+    }
     if let Some(d) = duration_s {
         p.require(
             d.is_finite() && d > 0.0 && d <= 1e8,
@@ -124,12 +144,14 @@ fn episode(
     ])
 }
 
-/// Validates `specs` and builds the runtime fault setup.
+/// Validates `specs` and builds the runtime fault setup. `end_s`: the run's `duration_s`
+/// when it is valid; scripted faults must start before it.
 pub(super) fn build_faults(
     specs: &mut [FaultSpec],
     cluster: &Cluster,
     graph: Option<&Graph>,
     reserved: &[NodeId],
+    end_s: Option<f64>,
     base_dir: &Path,
     p: &mut Problems,
 ) -> FaultSetup {
@@ -258,7 +280,7 @@ pub(super) fn build_faults(
                 repair_s,
             } => {
                 let n = node(cluster, name, format!("{path}.node"), p);
-                check_window(*at_s, None, &path, p);
+                check_window(*at_s, None, end_s, &path, p);
                 p.require(
                     repair_s.is_finite() && *repair_s >= 0.0 && *repair_s <= 1e8,
                     format!("{path}.repair_s"),
@@ -279,7 +301,7 @@ pub(super) fn build_faults(
                 at_s,
                 duration_s,
             } => {
-                check_window(*at_s, Some(*duration_s), &path, p);
+                check_window(*at_s, Some(*duration_s), end_s, &path, p);
                 groups(cluster, g, &path, p).map(|(a, b)| {
                     let partition = setup.partitions.len() as u16;
                     setup.partitions.push(NetworkPartition { a, b });
@@ -327,7 +349,7 @@ pub(super) fn build_faults(
                 at_s,
                 duration_s,
             } => {
-                check_window(*at_s, Some(*duration_s), &path, p);
+                check_window(*at_s, Some(*duration_s), end_s, &path, p);
                 p.require(
                     extra_loss.is_finite() && (0.0..1.0).contains(extra_loss),
                     format!("{path}.extra_loss"),
@@ -366,7 +388,7 @@ pub(super) fn build_faults(
                 at_s,
                 duration_s,
             } => {
-                check_window(*at_s, Some(*duration_s), &path, p);
+                check_window(*at_s, Some(*duration_s), end_s, &path, p);
                 let target = graph.and_then(|g| {
                     let op = g.operator_named(operator);
                     p.require(
@@ -399,7 +421,7 @@ pub(super) fn build_faults(
                 at_s,
                 duration_s,
             } => {
-                check_window(*at_s, Some(*duration_s), &path, p);
+                check_window(*at_s, Some(*duration_s), end_s, &path, p);
                 let ok = factor.is_finite() && *factor >= 1.0 && *factor <= 1e6;
                 p.require(
                     ok,
@@ -422,7 +444,7 @@ pub(super) fn build_faults(
                     })
             }
             FaultSpec::Poison { key, at_s } => {
-                check_window(*at_s, None, &path, p);
+                check_window(*at_s, None, end_s, &path, p);
                 Some(FaultModelConfig::Scripted(vec![(
                     at(*at_s),
                     FaultEvent::PoisonKey { key: *key },
@@ -875,6 +897,28 @@ mod tests {
                     "faults[3].active",
                     "is 2; must be at least 1 and fewer than the 2 nodes",
                 ),
+            ],
+        );
+    }
+
+    #[test]
+    fn faults_at_or_after_the_end_are_errors() {
+        assert_problems(
+            r#"CrashAt(node: "a", at_s: 100.0, repair_s: 1.0),
+               Partition(groups: (a: ["a"], b: ["b"]), at_s: 60.0, duration_s: 1.0),
+               LinkSpike(groups: (a: ["a"], b: ["b"]), extra_loss: 0.1, at_s: 75.0, duration_s: 1.0),
+               Hang(operator: "work", at_s: 61.0, duration_s: 1.0),
+               Straggler(node: "c", factor: 2.0, at_s: 1e6, duration_s: 1.0),
+               Poison(key: 3, at_s: 60.5),
+               CrashAt(node: "b", at_s: 59.9, repair_s: 100.0),
+               Partition(groups: (a: ["a"], b: ["c"]), at_s: 0.0, duration_s: 100.0),"#,
+            &[
+                ("faults[0].at_s", "is 100 s but the run ends at 60 s"),
+                ("faults[1].at_s", "is 60 s but the run ends at 60 s"),
+                ("faults[2].at_s", "is 75 s"),
+                ("faults[3].at_s", "is 61 s"),
+                ("faults[4].at_s", "lengthen duration_s"),
+                ("faults[5].at_s", "schedule it before 60 s"),
             ],
         );
     }
