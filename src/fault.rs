@@ -10,8 +10,10 @@
 //! processes it — are properties of the plan's targets, applied by the world when they fire.
 
 mod crash;
+mod crews;
 mod network;
 mod scripted;
+mod standby;
 
 use std::fmt;
 
@@ -20,6 +22,7 @@ use rand::SeedableRng;
 pub use crash::{CrashFaults, GroupCrashFaults};
 pub use network::{LinkSpike, NetworkPartition, RecurringFaults};
 pub use scripted::ScriptedFaults;
+pub use standby::ColdStandbyFaults;
 
 use crate::model::{InstanceId, NodeId};
 use crate::sim::{SimDuration, SimRng, SimTime, Stream, derive_seed};
@@ -162,7 +165,7 @@ pub(crate) fn later(t: SimTime, d: SimDuration) -> SimTime {
 /// A fault model as plain data, built into a fresh [`FaultModel`] for each replication.
 #[derive(Clone, Debug, PartialEq)]
 pub enum FaultModelConfig {
-    /// Independent crash/repair cycles per node.
+    /// Crash/repair cycles per node, independent or sharing repair crews.
     Crash {
         /// Nodes covered.
         nodes: Vec<NodeId>,
@@ -170,6 +173,8 @@ pub enum FaultModelConfig {
         ttf: crate::model::DurationDist,
         /// Time to repair.
         repair: crate::model::DurationDist,
+        /// Repair crews shared by the nodes; `None`: one per node (independent cycles).
+        crews: Option<u32>,
     },
     /// Correlated crash/repair cycles of a group.
     GroupCrash {
@@ -179,6 +184,19 @@ pub enum FaultModelConfig {
         ttf: crate::model::DurationDist,
         /// Time to repair.
         repair: crate::model::DurationDist,
+    },
+    /// `active` of `nodes` run and fail; the others wait cold and do not fail.
+    ColdStandby {
+        /// The nodes; the first `active` run first.
+        nodes: Vec<NodeId>,
+        /// How many run at once.
+        active: u32,
+        /// Time to failure of a running node.
+        ttf: crate::model::DurationDist,
+        /// Time to repair.
+        repair: crate::model::DurationDist,
+        /// Repair crews; `None`: one per node.
+        crews: Option<u32>,
     },
     /// Recurring episodes between a start and an end event.
     Recurring {
@@ -199,13 +217,31 @@ impl FaultModelConfig {
     /// A fresh model for one replication.
     pub fn build(&self) -> Box<dyn FaultModel> {
         match self {
-            Self::Crash { nodes, ttf, repair } => {
-                Box::new(CrashFaults::new(nodes.clone(), ttf.clone(), repair.clone()))
-            }
+            Self::Crash {
+                nodes,
+                ttf,
+                repair,
+                crews,
+            } => Box::new(
+                CrashFaults::new(nodes.clone(), ttf.clone(), repair.clone()).with_crews(*crews),
+            ),
             Self::GroupCrash { nodes, ttf, repair } => Box::new(GroupCrashFaults::new(
                 nodes.clone(),
                 ttf.clone(),
                 repair.clone(),
+            )),
+            Self::ColdStandby {
+                nodes,
+                active,
+                ttf,
+                repair,
+                crews,
+            } => Box::new(ColdStandbyFaults::new(
+                nodes.clone(),
+                *active as usize,
+                ttf.clone(),
+                repair.clone(),
+                *crews,
             )),
             Self::Recurring {
                 start,
@@ -251,5 +287,80 @@ impl FaultSetup {
             self.partitions.clone(),
             self.spikes.clone(),
         )
+    }
+}
+
+/// Checks of fault plans shared by the fault models' tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::collections::VecDeque;
+
+    use super::{FaultEvent, FaultPlan};
+    use crate::model::NodeId;
+    use crate::sim::{SimDuration, SimTime};
+
+    /// Seconds in `[0, horizon_s)` during which all of nodes `0..n` are down.
+    pub(crate) fn all_down_seconds(plan: &FaultPlan, n: usize, horizon_s: f64) -> f64 {
+        let mut down = vec![false; n];
+        let mut since: Option<SimTime> = None;
+        let mut total = 0.0;
+        for &(at, e) in &plan.events {
+            match e {
+                FaultEvent::NodeCrash { node } => down[node.index()] = true,
+                FaultEvent::NodeRepair { node } => down[node.index()] = false,
+                _ => continue,
+            }
+            let all = down.iter().all(|&d| d);
+            match (all, since) {
+                (true, None) => since = Some(at),
+                (false, Some(s)) => {
+                    total += (at - s).as_secs_f64();
+                    since = None;
+                }
+                _ => {}
+            }
+        }
+        if let Some(s) = since {
+            total += horizon_s - s.as_secs_f64();
+        }
+        total
+    }
+
+    /// Replays `plan` as one repair crew with the constant repair time `repair`, serving
+    /// failed nodes first failed, first served: every repair must end exactly `repair` after
+    /// the later of its node's crash and the previous repair's end, so no two repairs are
+    /// ever in progress at once. Returns how many repairs had to wait for the crew.
+    pub(crate) fn check_one_crew(plan: &FaultPlan, repair: SimDuration) -> Result<usize, String> {
+        let mut queue: VecDeque<(SimTime, NodeId)> = VecDeque::new();
+        let mut crew_free_at = SimTime::ZERO;
+        let mut waited = 0;
+        for (i, &(at, e)) in plan.events.iter().enumerate() {
+            match e {
+                FaultEvent::NodeCrash { node } => queue.push_back((at, node)),
+                FaultEvent::NodeRepair { node } => {
+                    let (crashed, first) = queue
+                        .pop_front()
+                        .ok_or_else(|| format!("event {i}: repair of {node:?} with none down"))?;
+                    if first != node {
+                        return Err(format!(
+                            "event {i}: {node:?} repaired before {first:?}, which failed first"
+                        ));
+                    }
+                    let start = crashed.max(crew_free_at);
+                    if start > crashed {
+                        waited += 1;
+                    }
+                    if at != start + repair {
+                        return Err(format!(
+                            "event {i}: {node:?} repaired at {at:?}; one crew finishes it at {:?}",
+                            start + repair
+                        ));
+                    }
+                    crew_free_at = at;
+                }
+                other => return Err(format!("event {i}: unexpected {other:?}")),
+            }
+        }
+        Ok(waited)
     }
 }

@@ -48,13 +48,33 @@ fn nodes(cluster: &Cluster, names: &[String], path: &str, p: &mut Problems) -> O
         .filter(|v| !v.is_empty())
 }
 
-/// Checks a time window `[at_s, at_s + duration_s)` against the replication length.
-fn check_window(at_s: f64, duration_s: Option<f64>, path: &str, p: &mut Problems) {
+/// Checks a time window `[at_s, at_s + duration_s)`: a time, 0 or later, before the run's
+/// end `end_s` (when `duration_s` itself is valid), and a positive length.
+fn check_window(
+    at_s: f64,
+    duration_s: Option<f64>,
+    end_s: Option<f64>,
+    path: &str,
+    p: &mut Problems,
+) {
+    let time_ok = at_s.is_finite() && (0.0..=1e8).contains(&at_s);
     p.require(
-        at_s.is_finite() && (0.0..=1e8).contains(&at_s),
+        time_ok,
         format!("{path}.at_s"),
         format!("is {at_s}; must be a time in seconds, 0 or later"),
     );
+    if let Some(end_s) = end_s.filter(|_| time_ok) {
+        // Compared as the clock sees them: the plan drops faults at or after the end.
+        if SimTime::from_secs_f64(at_s) >= SimTime::from_secs_f64(end_s) {
+            p.push(
+                format!("{path}.at_s"),
+                format!(
+                    "is {at_s} s but the run ends at {end_s} s (duration_s), so this fault \
+                     would never happen; schedule it before {end_s} s or lengthen duration_s"
+                ),
+            );
+        }
+    }
     if let Some(d) = duration_s {
         p.require(
             d.is_finite() && d > 0.0 && d <= 1e8,
@@ -62,6 +82,18 @@ fn check_window(at_s: f64, duration_s: Option<f64>, path: &str, p: &mut Problems
             format!("is {d}; must be positive"),
         );
     }
+}
+
+/// Checks a number of repair crews: absent (one per node) or at least 1.
+fn check_crews(crews: Option<u32>, path: &str, p: &mut Problems) -> bool {
+    let ok = crews != Some(0);
+    p.require(
+        ok,
+        format!("{path}.crews"),
+        "is 0; failed nodes would never be repaired: use at least 1 crew, or leave `crews` \
+         out for one crew per node",
+    );
+    ok
 }
 
 /// A distribution of gaps between faults, with a positive mean.
@@ -112,12 +144,14 @@ fn episode(
     ])
 }
 
-/// Validates `specs` and builds the runtime fault setup.
+/// Validates `specs` and builds the runtime fault setup. `end_s`: the run's `duration_s`
+/// when it is valid; scripted faults must start before it.
 pub(super) fn build_faults(
     specs: &mut [FaultSpec],
     cluster: &Cluster,
     graph: Option<&Graph>,
     reserved: &[NodeId],
+    end_s: Option<f64>,
     base_dir: &Path,
     p: &mut Problems,
 ) -> FaultSetup {
@@ -134,7 +168,9 @@ pub(super) fn build_faults(
                 nodes: selector,
                 ttf_s,
                 repair_s,
+                crews,
             } => {
+                let crews_ok = check_crews(*crews, &path, p);
                 let covered = match selector {
                     NodeSelectorSpec::Workers => Some(
                         (0..cluster.nodes.len() as u32)
@@ -150,9 +186,13 @@ pub(super) fn build_faults(
                 let repair =
                     build_dist(repair_s, NS_PER_S, base_dir, &format!("{path}.repair_s"), p);
                 match (covered, ttf, repair) {
-                    (Some(nodes), Some(ttf), Some(repair)) if !nodes.is_empty() => {
-                        Some(FaultModelConfig::Crash { nodes, ttf, repair })
-                    }
+                    (Some(nodes), Some(ttf), Some(repair)) if !nodes.is_empty() => crews_ok
+                        .then_some(FaultModelConfig::Crash {
+                            nodes,
+                            ttf,
+                            repair,
+                            crews: *crews,
+                        }),
                     (Some(_), Some(_), Some(_)) => {
                         p.push(
                             format!("{path}.nodes"),
@@ -179,13 +219,68 @@ pub(super) fn build_faults(
                     _ => None,
                 }
             }
+            FaultSpec::ColdStandby {
+                nodes: names,
+                active,
+                ttf_s,
+                repair_s,
+                crews,
+            } => {
+                let listed = nodes(cluster, names, &format!("{path}.nodes"), p);
+                let mut distinct = true;
+                for (k, name) in names.iter().enumerate() {
+                    if let Some(j) = names[..k].iter().position(|other| other == name) {
+                        distinct = false;
+                        p.push(
+                            format!("{path}.nodes[{k}]"),
+                            format!(
+                                "names {name:?} again (already nodes[{j}]); list each node once"
+                            ),
+                        );
+                    }
+                }
+                let n = names.len();
+                p.require(
+                    n != 1,
+                    format!("{path}.nodes"),
+                    "lists one node; a cold standby needs at least two: the running ones and \
+                     a spare",
+                );
+                let active_ok = *active >= 1 && (n < 2 || (*active as usize) < n);
+                p.require(
+                    active_ok,
+                    format!("{path}.active"),
+                    format!(
+                        "is {active}; must be at least 1 and fewer than the {n} nodes listed, \
+                         so that at least one waits as a spare"
+                    ),
+                );
+                let crews_ok = check_crews(*crews, &path, p);
+                let ttf = gap_dist(ttf_s, base_dir, format!("{path}.ttf_s"), p);
+                let repair =
+                    build_dist(repair_s, NS_PER_S, base_dir, &format!("{path}.repair_s"), p);
+                match (listed, ttf, repair) {
+                    (Some(nodes), Some(ttf), Some(repair))
+                        if distinct && n >= 2 && active_ok && crews_ok =>
+                    {
+                        Some(FaultModelConfig::ColdStandby {
+                            nodes,
+                            active: *active,
+                            ttf,
+                            repair,
+                            crews: *crews,
+                        })
+                    }
+                    _ => None,
+                }
+            }
             FaultSpec::CrashAt {
                 node: name,
                 at_s,
                 repair_s,
             } => {
                 let n = node(cluster, name, format!("{path}.node"), p);
-                check_window(*at_s, None, &path, p);
+                check_window(*at_s, None, end_s, &path, p);
                 p.require(
                     repair_s.is_finite() && *repair_s >= 0.0 && *repair_s <= 1e8,
                     format!("{path}.repair_s"),
@@ -206,7 +301,7 @@ pub(super) fn build_faults(
                 at_s,
                 duration_s,
             } => {
-                check_window(*at_s, Some(*duration_s), &path, p);
+                check_window(*at_s, Some(*duration_s), end_s, &path, p);
                 groups(cluster, g, &path, p).map(|(a, b)| {
                     let partition = setup.partitions.len() as u16;
                     setup.partitions.push(NetworkPartition { a, b });
@@ -254,7 +349,7 @@ pub(super) fn build_faults(
                 at_s,
                 duration_s,
             } => {
-                check_window(*at_s, Some(*duration_s), &path, p);
+                check_window(*at_s, Some(*duration_s), end_s, &path, p);
                 p.require(
                     extra_loss.is_finite() && (0.0..1.0).contains(extra_loss),
                     format!("{path}.extra_loss"),
@@ -293,7 +388,7 @@ pub(super) fn build_faults(
                 at_s,
                 duration_s,
             } => {
-                check_window(*at_s, Some(*duration_s), &path, p);
+                check_window(*at_s, Some(*duration_s), end_s, &path, p);
                 let target = graph.and_then(|g| {
                     let op = g.operator_named(operator);
                     p.require(
@@ -326,7 +421,7 @@ pub(super) fn build_faults(
                 at_s,
                 duration_s,
             } => {
-                check_window(*at_s, Some(*duration_s), &path, p);
+                check_window(*at_s, Some(*duration_s), end_s, &path, p);
                 let ok = factor.is_finite() && *factor >= 1.0 && *factor <= 1e6;
                 p.require(
                     ok,
@@ -349,7 +444,7 @@ pub(super) fn build_faults(
                     })
             }
             FaultSpec::Poison { key, at_s } => {
-                check_window(*at_s, None, &path, p);
+                check_window(*at_s, None, end_s, &path, p);
                 Some(FaultModelConfig::Scripted(vec![(
                     at(*at_s),
                     FaultEvent::PoisonKey { key: *key },
@@ -664,5 +759,168 @@ pub(super) fn build_replication(
             );
             Replication::UpstreamBackup(UpstreamBackup)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::fault::FaultModelConfig;
+    use crate::scenario::{Problem, ScenarioError, from_str};
+
+    /// A 60 s scenario on nodes a, b, c with `faults` as its fault list.
+    fn scenario(faults: &str) -> String {
+        format!(
+            r#"(version: 1, name: "faults", duration_s: 60.0,
+  cluster: (nodes: [(name: "a"), (name: "b"), (name: "c")]),
+  operators: [
+    (name: "src", kind: Source(arrivals: Poisson(rate_per_s: 5.0), keys: Uniform(count: 4))),
+    (name: "work", kind: Map(service_ms: Const(1.0)), inputs: [(from: "src")]),
+    (name: "out", kind: Sink, inputs: [(from: "work")]),
+  ],
+  faults: [{faults}],
+)"#
+        )
+    }
+
+    fn problems(faults: &str) -> Vec<Problem> {
+        match from_str(&scenario(faults), Path::new("f.ron"), Path::new(".")) {
+            Err(ScenarioError::Invalid { problems, .. }) => problems,
+            other => panic!("expected semantic problems, got {other:?}"),
+        }
+    }
+
+    fn assert_problems(faults: &str, expected: &[(&str, &str)]) {
+        let found = problems(faults);
+        let paths: Vec<&str> = found.iter().map(|p| p.path.as_str()).collect();
+        let want: Vec<&str> = expected.iter().map(|(p, _)| *p).collect();
+        assert_eq!(paths, want, "{found:?}");
+        for (problem, (_, says)) in found.iter().zip(expected) {
+            assert!(
+                problem.message.contains(says),
+                "{problem} does not say {says:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn crews_load_and_only_a_set_crews_is_resolved() {
+        let text = scenario(
+            r#"Crash(nodes: Nodes(["a", "b"]), ttf_s: Exp(mean: 1.0), repair_s: Exp(mean: 0.5), crews: 1),
+               Crash(nodes: Nodes(["c"]), ttf_s: Exp(mean: 1.0), repair_s: Exp(mean: 0.5)),"#,
+        );
+        let s = from_str(&text, Path::new("f.ron"), Path::new(".")).expect("valid");
+        assert!(matches!(
+            s.faults.models[0],
+            FaultModelConfig::Crash { crews: Some(1), .. }
+        ));
+        assert!(matches!(
+            s.faults.models[1],
+            FaultModelConfig::Crash { crews: None, .. }
+        ));
+        let resolved = s.resolved_text();
+        assert_eq!(resolved.matches("crews: 1").count(), 1, "{resolved}");
+        assert_eq!(resolved.matches("crews").count(), 1, "{resolved}");
+    }
+
+    #[test]
+    fn a_crash_without_crews_resolves_as_before() {
+        let text =
+            scenario(r#"Crash(nodes: Workers, ttf_s: Exp(mean: 1.0), repair_s: Const(0.5))"#);
+        let s = from_str(&text, Path::new("f.ron"), Path::new(".")).expect("valid");
+        assert!(!s.resolved_text().contains("crews"));
+        assert!(matches!(
+            s.faults.models[0],
+            FaultModelConfig::Crash { crews: None, .. }
+        ));
+    }
+
+    #[test]
+    fn zero_crews_are_located() {
+        assert_problems(
+            r#"Crash(nodes: Workers, ttf_s: Exp(mean: 1.0), repair_s: Exp(mean: 0.5), crews: 0)"#,
+            &[("faults[0].crews", "is 0")],
+        );
+    }
+
+    #[test]
+    fn group_crash_has_no_crews() {
+        let text = scenario(
+            r#"GroupCrash(nodes: ["a", "b"], ttf_s: Exp(mean: 1.0), repair_s: Exp(mean: 0.5), crews: 1)"#,
+        );
+        match from_str(&text, Path::new("f.ron"), Path::new(".")) {
+            Err(ScenarioError::Syntax { message, .. }) => {
+                assert!(message.contains("crews"), "{message}")
+            }
+            other => panic!("expected a syntax error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn cold_standbys_load_into_their_model() {
+        let text = scenario(
+            r#"ColdStandby(nodes: ["c", "a", "b"], active: 2, ttf_s: Exp(mean: 1.0), repair_s: Exp(mean: 0.5))"#,
+        );
+        let s = from_str(&text, Path::new("f.ron"), Path::new(".")).expect("valid");
+        let FaultModelConfig::ColdStandby {
+            nodes,
+            active,
+            crews,
+            ..
+        } = &s.faults.models[0]
+        else {
+            panic!("{:?}", s.faults.models[0])
+        };
+        let names: Vec<&str> = nodes
+            .iter()
+            .map(|&n| s.cluster.nodes[n.index()].name.as_str())
+            .collect();
+        assert_eq!((names, *active, *crews), (vec!["c", "a", "b"], 2, None));
+        assert!(!s.resolved_text().contains("crews"));
+    }
+
+    #[test]
+    fn bad_standby_settings_are_located() {
+        assert_problems(
+            r#"ColdStandby(nodes: ["a", "zz", "a"], active: 3, ttf_s: Exp(mean: 1.0), repair_s: Exp(mean: 0.5), crews: 0),
+               ColdStandby(nodes: ["a"], active: 1, ttf_s: Exp(mean: 1.0), repair_s: Exp(mean: 0.5)),
+               ColdStandby(nodes: ["a", "b"], active: 0, ttf_s: Exp(mean: 1.0), repair_s: Exp(mean: 0.5)),
+               ColdStandby(nodes: ["a", "b"], active: 2, ttf_s: Exp(mean: 1.0), repair_s: Exp(mean: 0.5)),"#,
+            &[
+                ("faults[0].nodes[1]", "no node named \"zz\""),
+                ("faults[0].nodes[2]", "already nodes[0]"),
+                ("faults[0].active", "fewer than the 3 nodes"),
+                ("faults[0].crews", "at least 1 crew"),
+                ("faults[1].nodes", "at least two"),
+                ("faults[2].active", "is 0"),
+                (
+                    "faults[3].active",
+                    "is 2; must be at least 1 and fewer than the 2 nodes",
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn faults_at_or_after_the_end_are_errors() {
+        assert_problems(
+            r#"CrashAt(node: "a", at_s: 100.0, repair_s: 1.0),
+               Partition(groups: (a: ["a"], b: ["b"]), at_s: 60.0, duration_s: 1.0),
+               LinkSpike(groups: (a: ["a"], b: ["b"]), extra_loss: 0.1, at_s: 75.0, duration_s: 1.0),
+               Hang(operator: "work", at_s: 61.0, duration_s: 1.0),
+               Straggler(node: "c", factor: 2.0, at_s: 1e6, duration_s: 1.0),
+               Poison(key: 3, at_s: 60.5),
+               CrashAt(node: "b", at_s: 59.9, repair_s: 100.0),
+               Partition(groups: (a: ["a"], b: ["c"]), at_s: 0.0, duration_s: 100.0),"#,
+            &[
+                ("faults[0].at_s", "is 100 s but the run ends at 60 s"),
+                ("faults[1].at_s", "is 60 s but the run ends at 60 s"),
+                ("faults[2].at_s", "is 75 s"),
+                ("faults[3].at_s", "is 61 s"),
+                ("faults[4].at_s", "lengthen duration_s"),
+                ("faults[5].at_s", "schedule it before 60 s"),
+            ],
+        );
     }
 }

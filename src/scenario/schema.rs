@@ -380,16 +380,24 @@ pub enum NodeSelectorSpec {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum FaultSpec {
-    /// Each node independently alternates up periods (`ttf_s`) and repairs (`repair_s`).
+    /// Each node alternates up periods (`ttf_s`) and repairs (`repair_s`), independently or
+    /// sharing `crews` repair crews.
     Crash {
         /// Nodes covered.
         nodes: NodeSelectorSpec,
         /// Time to failure \[s\].
         ttf_s: DistSpec,
-        /// Time to repair \[s\].
+        /// Time to repair \[s\], drawn when a crew starts the repair.
         repair_s: DistSpec,
+        /// Repair crews shared by the covered nodes (at least 1): a node failing while every
+        /// crew is busy waits, first failed first served. Absent: every failed node is
+        /// repaired at once (independent nodes). Left out of the resolved scenario when
+        /// absent, so existing files resolve, hash and run exactly as before.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        crews: Option<u32>,
     },
-    /// The nodes fail and are repaired together (a rack, a power domain).
+    /// The nodes fail and are repaired together (a rack, a power domain). The group is one
+    /// unit with one repair at a time, so it has no `crews`.
     GroupCrash {
         /// The group.
         nodes: Vec<String>,
@@ -397,6 +405,24 @@ pub enum FaultSpec {
         ttf_s: DistSpec,
         /// Time to repair \[s\].
         repair_s: DistSpec,
+    },
+    /// Cold standby: the first `active` nodes run and fail after `ttf_s`; the others wait
+    /// cold and cannot fail. When a running node fails the first cold node (in list order)
+    /// takes its place and its failure clock starts; a repaired node runs again if fewer than
+    /// `active` run, and waits cold otherwise.
+    ColdStandby {
+        /// The nodes, at least two, each at most once; the first `active` run from time 0.
+        nodes: Vec<String>,
+        /// How many nodes run at once, at least 1 and fewer than the nodes.
+        active: u32,
+        /// Time to failure of a running node \[s\].
+        ttf_s: DistSpec,
+        /// Time to repair \[s\], drawn when a crew starts the repair.
+        repair_s: DistSpec,
+        /// Repair crews (at least 1), as in `Crash`. Absent: every failed node is repaired at
+        /// once.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        crews: Option<u32>,
     },
     /// One scripted crash.
     CrashAt {

@@ -149,6 +149,7 @@ pub fn validate(mut file: ScenarioFile, base_dir: &Path) -> Result<Scenario, Pro
                 c,
                 graph.as_ref(),
                 &reserved,
+                duration_ok.then_some(file.duration_s),
                 base_dir,
                 &mut p,
             ),

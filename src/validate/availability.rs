@@ -1,5 +1,6 @@
-//! Availability checks: one repairable unit, two active replicas, and a replicated operator
-//! under active and passive replication against the first-order formulas, over MTTF.
+//! Availability checks: one repairable unit, two active replicas (independent repair, and one
+//! shared repair crew), a cold-standby pair, and a replicated operator under active and
+//! passive replication against the first-order formulas, over MTTF.
 
 use super::{Check, Group, Mode, Setup, ValidateError, run_file};
 use crate::scenario::{DistSpec, FaultSpec, ScenarioFile};
@@ -71,6 +72,37 @@ pub fn checks(setup: &Setup) -> Result<(Vec<Check>, Vec<UnavailabilityPoint>), V
         &pair.cells[0].values("availability_system"),
         mode,
     ));
+    let (_, crew) = run_file(setup, "availability-shared-crew.ron", shorter(mode))?;
+    checks.push(Check::from_samples(
+        Group::Availability,
+        "two active replicas, one shared repair crew (λ = 1/s, μ = 2/s)",
+        "",
+        0.8,
+        "1 − p₂ of the birth–death chain 2λ, λ / μ, μ (machine-repairman model)",
+        &crew.cells[0].values("availability_system"),
+        mode,
+    ));
+    let (_, standby) = run_file(setup, "availability-cold-standby.ron", shorter(mode))?;
+    let mut check = Check::from_samples(
+        Group::Availability,
+        "cold standby: one unit and a spare that cannot fail while it waits, one crew \
+         (λ = 1/s, μ = 2/s)",
+        "",
+        6.0 / 7.0,
+        "1 − λ²/(λ² + λμ + μ²), the two-unit cold-standby Markov model",
+        &standby.cells[0].values("availability_system"),
+        mode,
+    );
+    let how = "measured through the world as the stage's availability with active copies on \
+               both units and no detector, i.e. the fraction of time at least one unit is up \
+               (the spare's copy runs hot; \"cold\" is the failure model's: it cannot fail \
+               while it waits), so detection and failover delays do not enter";
+    check.note = if check.note.is_empty() {
+        how.to_string()
+    } else {
+        format!("{}; {how}", check.note)
+    };
+    checks.push(check);
 
     let mut points = Vec::new();
     for mttf in [50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0] {
