@@ -40,10 +40,10 @@ impl World<'_> {
     pub(super) fn after_failure(&mut self, cx: &mut Ctx<'_, Event>) {
         if self.rolls_back_globally() {
             self.global_rollback(cx);
-        } else if self.groups.is_empty() || self.some_unit_lost(true) {
-            if let Some(c) = self.checkpoints.as_mut() {
-                c.abort();
-            }
+        } else if (self.groups.is_empty() || self.some_unit_lost(true))
+            && let Some(c) = self.checkpoints.as_mut()
+        {
+            c.abort();
         }
     }
 
