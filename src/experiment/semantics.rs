@@ -3,7 +3,7 @@
 //!
 //! Each replication's episodes carry their [`Condition`] (decided by the world as the
 //! recovery unfolded) and the losses and duplicates blamed on them (see
-//! [`crate::metrics::blame`]). An episode whose blamed loss or duplicates its guarantee does
+//! [`mod@crate::metrics::blame`]). An episode whose blamed loss or duplicates its guarantee does
 //! not allow is a [`Violation`] — a simulator defect, never a result: `run`, `sweep` and
 //! `gate` fail on it. Losses or duplicates before any fault are a violation for every
 //! strategy.

@@ -27,7 +27,7 @@ pub struct Episode {
     pub recovered_at: Option<SimTime>,
     /// Which branch of the strategy's recovery it took (decided as it unfolds).
     pub condition: Condition,
-    /// Source events lost, blamed on this episode (see [`super::blame`]).
+    /// Source events lost, blamed on this episode (see [`mod@super::blame`]).
     pub lost: u64,
     /// Source events processed twice, blamed on this episode.
     pub duplicated: u64,
