@@ -157,6 +157,19 @@ impl FaultPlan {
 /// Upper bound on faults one model may produce in one replication.
 pub const MAX_FAULTS_PER_MODEL: u32 = 1_000_000;
 
+/// Takes the earliest pending event of a per-node table; ties go to the lower node index.
+pub(crate) fn take_earliest(
+    next: &mut [Option<(SimTime, FaultEvent)>],
+) -> Option<(usize, SimTime, FaultEvent)> {
+    let (k, _) = next
+        .iter()
+        .enumerate()
+        .filter_map(|(k, e)| e.map(|(at, _)| (k, at)))
+        .min_by_key(|&(k, at)| (at, k))?;
+    let (at, event) = next[k].take().expect("selected entry exists");
+    Some((k, at, event))
+}
+
 /// Adds `d` to `t`, saturating at "never" so that absurd samples cannot overflow the clock.
 pub(crate) fn later(t: SimTime, d: SimDuration) -> SimTime {
     SimTime::from_nanos(t.as_nanos().saturating_add(d.as_nanos()))

@@ -13,7 +13,7 @@
 use std::collections::VecDeque;
 
 use super::crews::RepairCrews;
-use super::{FaultEvent, FaultModel, later};
+use super::{FaultEvent, FaultModel, later, take_earliest};
 use crate::model::{DurationDist, NodeId};
 use crate::sim::{SimRng, SimTime};
 
@@ -62,14 +62,7 @@ impl FaultModel for CrashFaults {
                 self.next[k] = Some((at, FaultEvent::NodeCrash { node }));
             }
         }
-        // The earliest pending event; ties go to the lower node index.
-        let (k, _) = self
-            .next
-            .iter()
-            .enumerate()
-            .filter_map(|(k, e)| e.map(|(at, _)| (k, at)))
-            .min_by_key(|&(k, at)| (at, k))?;
-        let (at, event) = self.next[k].take().expect("selected entry exists");
+        let (k, at, event) = take_earliest(&mut self.next)?;
         // Draw order: the event's own node first, then the node a freed crew takes. Without a
         // crew limit nobody waits, and the draws are those of independent cycles exactly.
         match event {

@@ -13,7 +13,7 @@
 //! A = 1 − λ²/(λ² + λμ + μ²), the two-unit cold-standby Markov model (e.g. Trivedi 2002).
 
 use super::crews::RepairCrews;
-use super::{FaultEvent, FaultModel, later};
+use super::{FaultEvent, FaultModel, later, take_earliest};
 use crate::model::{DurationDist, NodeId};
 use crate::sim::{SimRng, SimTime};
 
@@ -87,14 +87,7 @@ impl FaultModel for ColdStandbyFaults {
                 self.next[k] = Some(self.crash_from(k, SimTime::ZERO, rng));
             }
         }
-        // The earliest pending event; ties go to the lower node index.
-        let (k, _) = self
-            .next
-            .iter()
-            .enumerate()
-            .filter_map(|(k, e)| e.map(|(at, _)| (k, at)))
-            .min_by_key(|&(k, at)| (at, k))?;
-        let (at, event) = self.next[k].take().expect("selected entry exists");
+        let (k, at, event) = take_earliest(&mut self.next)?;
         // Draw order: the event's own node first, then the node it hands over to.
         match event {
             FaultEvent::NodeCrash { .. } => {
