@@ -669,7 +669,7 @@ impl<'s> World<'s> {
             // The external producers keep producing; a down ingest without a replayable
             // source loses their events. With one, they wait in the source for replay.
             self.recorder.dropped();
-            self.ledger.dropped(event.id, now);
+            self.ledger.dropped(event.id, event.created, now);
         }
         cx.schedule_at(next, Event::SourceEmit { instance: i });
     }
@@ -760,7 +760,7 @@ impl<'s> World<'s> {
         }
         if state.status != Status::Running {
             self.recorder.dropped();
-            self.ledger.dropped(event.id, now);
+            self.ledger.dropped(event.id, event.created, now);
             return;
         }
         if let Some(dedup) = state.dedup.as_mut()
@@ -771,7 +771,7 @@ impl<'s> World<'s> {
         }
         if matches!(state.op.kind, OperatorKind::Sink) {
             self.recorder.delivered(now, event.created);
-            self.ledger.processed(event.id, now);
+            self.ledger.processed(event.id, event.created, now);
             if self.catching_up > 0 {
                 if self.local {
                     self.instance_caught_up(i, event.created, now);
@@ -877,7 +877,7 @@ impl<'s> World<'s> {
             && let Some(front) = state.queue.front()
             && self.poison.contains(&front.event.key)
         {
-            let id = front.event.id;
+            let (id, created) = (front.event.id, front.event.created);
             if self.poisoned_ids.contains(&id) {
                 // Replayed after it crashed the instance once: skipped (dead-letter policy).
                 // It goes to the dead-letter queue, which the ledger counts as processed:
@@ -886,7 +886,7 @@ impl<'s> World<'s> {
                 self.recorder.lost_at_instance(i.index(), cx.now(), 1);
                 let logical = self.instances[i.index()].logical.index();
                 let replicated = self.groups.get(logical).is_some_and(|g| g.len() > 1);
-                self.ledger_absorbed(id, replicated, cx.now());
+                self.ledger_absorbed(id, created, replicated, cx.now());
                 return self.start_service(i, cx);
             }
             // Processing a poison event crashes the instance.
@@ -986,7 +986,7 @@ impl<'s> World<'s> {
                 match outputs {
                     0 => {
                         self.recorder.absorbed();
-                        self.ledger_absorbed(event.id, replicated, now);
+                        self.ledger_absorbed(event.id, event.created, replicated, now);
                     }
                     n => {
                         self.recorder.spawned(n - 1);
@@ -1004,7 +1004,7 @@ impl<'s> World<'s> {
             OperatorKind::Window { .. } => {
                 state.window.add(&event);
                 self.recorder.absorbed();
-                self.ledger_absorbed(event.id, replicated, now);
+                self.ledger_absorbed(event.id, event.created, replicated, now);
             }
             OperatorKind::Source { .. } | OperatorKind::Sink => {
                 unreachable!("sources and sinks never serve events")
@@ -1054,11 +1054,11 @@ impl<'s> World<'s> {
     /// An input was absorbed; copies of a replicated instance all absorb it, so for them the
     /// ledger only marks it processed (a duplicate would be a second delivery downstream).
     #[inline]
-    fn ledger_absorbed(&mut self, id: u64, replicated: bool, now: SimTime) {
+    fn ledger_absorbed(&mut self, id: u64, created: SimTime, replicated: bool, now: SimTime) {
         if replicated {
             self.ledger.mark(id);
         } else {
-            self.ledger.processed(id, now);
+            self.ledger.processed(id, created, now);
         }
     }
 

@@ -198,6 +198,13 @@ impl AvailabilityTracker {
         }
     }
 
+    /// The latest episode recovers by the strategy's fallback (also when it was masked).
+    pub fn fall_back_latest(&mut self) {
+        if let Some(e) = self.episodes.last_mut() {
+            e.condition = Condition::Fallback;
+        }
+    }
+
     /// The detector suspected `node` at `now`; `actually_down` tells a true suspicion from a
     /// false one. A true suspicion marks the node's latest undetected crash episode.
     pub fn suspicion(&mut self, node: u32, now: SimTime, actually_down: bool) {

@@ -24,8 +24,17 @@ pub struct Unblamed {
 }
 
 /// Adds to each episode's `lost` and `duplicated` the events blamed on it; `episodes` are in
-/// fault order, `losses` and `duplicates` are event times (any order).
-pub fn blame(episodes: &mut [Episode], losses: &[SimTime], duplicates: &[SimTime]) -> Unblamed {
+/// fault order, `losses` and `duplicates` are (creation, time) pairs of events (any order).
+///
+/// An event can only be hurt by a fault that struck after it was created: it is blamed on
+/// the weakest incident that began between its creation and the loss or duplicate (a replay
+/// of a rollback may arrive after a later, masked fault), and if none did, on the last
+/// incident that began before it.
+pub fn blame(
+    episodes: &mut [Episode],
+    losses: &[(SimTime, SimTime)],
+    duplicates: &[(SimTime, SimTime)],
+) -> Unblamed {
     // Incidents as (start time, index of the episode that answers for it).
     let mut incidents: Vec<(SimTime, usize)> = Vec::new();
     let mut incident_end = SimTime::ZERO;
@@ -47,20 +56,27 @@ pub fn blame(episodes: &mut [Episode], losses: &[SimTime], duplicates: &[SimTime
         }
     }
     let mut unblamed = Unblamed::default();
-    let mut count = |t: SimTime, episodes: &mut [Episode], lost: bool| {
-        let n = incidents.partition_point(|&(start, _)| start <= t);
-        match n.checked_sub(1).map(|k| incidents[k].1) {
+    let mut count = |(created, t): (SimTime, SimTime), episodes: &mut [Episode], lost: bool| {
+        let last = incidents.partition_point(|&(start, _)| start <= t);
+        let first = incidents[..last].partition_point(|&(start, _)| start < created);
+        let answer = incidents[first..last]
+            .iter()
+            .rev()
+            .find(|&&(_, e)| episodes[e].condition == Condition::Fallback)
+            .or_else(|| last.checked_sub(1).map(|k| &incidents[k]))
+            .map(|&(_, e)| e);
+        match answer {
             Some(e) if lost => episodes[e].lost += 1,
             Some(e) => episodes[e].duplicated += 1,
             None if lost => unblamed.lost += 1,
             None => unblamed.duplicated += 1,
         }
     };
-    for &t in losses {
-        count(t, episodes, true);
+    for &l in losses {
+        count(l, episodes, true);
     }
-    for &t in duplicates {
-        count(t, episodes, false);
+    for &d in duplicates {
+        count(d, episodes, false);
     }
     unblamed
 }
@@ -92,10 +108,11 @@ mod tests {
     #[test]
     fn overlapping_episodes_answer_through_their_weakest_member() {
         let mut e = episodes();
+        let z = SimTime::ZERO;
         let before = blame(
             &mut e,
-            &[t(5.0), t(10.5), t(13.0), t(19.0)],
-            &[t(10.0), t(30.0)],
+            &[(z, t(5.0)), (z, t(10.5)), (z, t(13.0)), (z, t(19.0))],
+            &[(t(10.0), t(10.0)), (t(25.0), t(30.0))],
         );
         assert_eq!(
             before,
@@ -116,7 +133,22 @@ mod tests {
     fn an_unfinished_episode_swallows_every_later_fault_into_its_incident() {
         let mut e = episodes();
         // C never recovers: anything after 20 s is C's.
-        blame(&mut e, &[t(99.0), t(100.0)], &[]);
+        blame(&mut e, &[(t(21.0), t(99.0)), (t(21.0), t(100.0))], &[]);
         assert_eq!(e[2].lost, 2);
+    }
+
+    #[test]
+    fn a_late_replay_is_blamed_on_the_fallback_that_caused_it_not_a_later_masked_fault() {
+        let mut a = AvailabilityTracker::new(2, t(0.0), t(100.0));
+        a.instance_down(0, t(10.0));
+        a.open_episode(EpisodeKind::NodeCrash, 0, t(10.0), &[0]);
+        a.fall_back(0);
+        a.instance_up(0, t(12.0));
+        // Masked: nothing went down.
+        a.open_episode(EpisodeKind::NodeCrash, 1, t(13.0), &[1]);
+        let mut e = a.finish().episodes;
+        // Created before the first fault, duplicated after the masked one.
+        blame(&mut e, &[], &[(t(9.0), t(13.5)), (t(12.5), t(13.5))]);
+        assert_eq!((e[0].duplicated, e[1].duplicated), (1, 1));
     }
 }

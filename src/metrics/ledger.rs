@@ -39,10 +39,10 @@ pub struct DeliveryLedger {
     /// Per source instance: events emitted.
     emitted: Vec<u64>,
     duplicates: u64,
-    /// Every drop of a source event: (id, time), in time order.
-    drops: Vec<(u64, SimTime)>,
-    /// When each duplicate was processed, in time order.
-    duplicate_times: Vec<SimTime>,
+    /// Every drop of a source event: (id, its creation, the drop), in time order.
+    drops: Vec<(u64, SimTime, SimTime)>,
+    /// Each duplicate: (its creation, when it was processed again), in time order.
+    duplicate_times: Vec<(SimTime, SimTime)>,
     enabled: bool,
 }
 
@@ -86,25 +86,27 @@ impl DeliveryLedger {
         self.emitted[instance] = self.emitted[instance].max(seq + 1);
     }
 
-    /// The event `id` was processed (delivered, filtered or folded into a window) at `now`.
+    /// The event `id`, created at `created`, was processed (delivered, filtered or folded into
+    /// a window) at `now`.
     #[inline]
-    pub fn processed(&mut self, id: u64, now: SimTime) {
+    pub fn processed(&mut self, id: u64, created: SimTime, now: SimTime) {
         if self.set(id) {
             self.duplicates += 1;
-            self.duplicate_times.push(now);
+            self.duplicate_times.push((created, now));
         }
     }
 
-    /// The event `id` was destroyed at `now` (it may still be replayed later).
+    /// The event `id`, created at `created`, was destroyed at `now` (it may still be replayed
+    /// later).
     #[inline]
-    pub fn dropped(&mut self, id: u64, now: SimTime) {
+    pub fn dropped(&mut self, id: u64, created: SimTime, now: SimTime) {
         if self.enabled && source_of(id).is_some() {
-            self.drops.push((id, now));
+            self.drops.push((id, created, now));
         }
     }
 
-    /// When each duplicate was processed, in time order.
-    pub fn duplicate_times(&self) -> &[SimTime] {
+    /// Each duplicate: (its creation, when it was processed again), in time order.
+    pub fn duplicate_times(&self) -> &[(SimTime, SimTime)] {
         &self.duplicate_times
     }
 
@@ -154,16 +156,16 @@ impl DeliveryLedger {
         self.losses(pending, SimTime::NEVER).len() as u64
     }
 
-    /// When each lost event (as in [`Self::lost`]) was lost: its last drop, or `end` if it was
-    /// never dropped. Sorted.
-    pub fn losses(&self, pending: &[u64], end: SimTime) -> Vec<SimTime> {
+    /// Each lost event (as in [`Self::lost`]) as (its creation, when it was lost): its last
+    /// drop, or (0, `end`) if it was never dropped. Sorted.
+    pub fn losses(&self, pending: &[u64], end: SimTime) -> Vec<(SimTime, SimTime)> {
         let mut pending: Vec<(usize, u64)> =
             pending.iter().filter_map(|&id| source_of(id)).collect();
         pending.sort_unstable();
         pending.dedup();
         // Last drop per id: a stable sort by id keeps time order within an id.
         let mut drops = self.drops.clone();
-        drops.sort_by_key(|&(id, _)| id);
+        drops.sort_by_key(|&(id, _, _)| id);
         let mut times = Vec::new();
         for (instance, &emitted) in self.emitted.iter().enumerate() {
             for seq in 0..emitted {
@@ -171,10 +173,10 @@ impl DeliveryLedger {
                     && pending.binary_search(&(instance, seq)).is_err()
                 {
                     let id = (instance as u64) << SEQ_BITS | seq;
-                    let last = drops.partition_point(|&(d, _)| d <= id);
+                    let last = drops.partition_point(|&(d, _, _)| d <= id);
                     times.push(match last.checked_sub(1).map(|k| drops[k]) {
-                        Some((d, at)) if d == id => at,
-                        _ => end,
+                        Some((d, created, at)) if d == id => (created, at),
+                        _ => (SimTime::ZERO, end),
                     });
                 }
             }
@@ -200,23 +202,29 @@ mod tests {
         }
         let t = SimTime::from_secs_f64;
         for seq in 0..90 {
-            l.processed(id(1, seq), t(1.0));
+            l.processed(id(1, seq), t(0.5), t(1.0));
         }
-        l.processed(id(1, 5), t(2.0));
-        l.processed(id(1, 5), t(3.0));
-        l.processed(DERIVED_ID | 12345, t(4.0)); // derived: ignored
+        l.processed(id(1, 5), t(0.5), t(2.0));
+        l.processed(id(1, 5), t(0.5), t(3.0));
+        l.processed(DERIVED_ID | 12345, t(0.5), t(4.0)); // derived: ignored
         assert_eq!(l.duplicates(), 2);
-        assert_eq!(l.duplicate_times(), [t(2.0), t(3.0)]);
+        assert_eq!(l.duplicate_times(), [(t(0.5), t(2.0)), (t(0.5), t(3.0))]);
         // 90..100 unprocessed; 95..100 still pending.
         let pending: Vec<u64> = (95..100).map(|s| id(1, s)).collect();
         assert_eq!(l.lost(&pending), 5);
         // 91 was dropped twice (dated by the last drop), 92 once; the rest never.
-        l.dropped(id(1, 91), t(5.0));
-        l.dropped(id(1, 92), t(6.0));
-        l.dropped(id(1, 91), t(7.0));
+        l.dropped(id(1, 91), t(0.5), t(5.0));
+        l.dropped(id(1, 92), t(0.5), t(6.0));
+        l.dropped(id(1, 91), t(0.5), t(7.0));
         assert_eq!(
             l.losses(&pending, t(9.0)),
-            [t(6.0), t(7.0), t(9.0), t(9.0), t(9.0)]
+            [
+                (SimTime::ZERO, t(9.0)),
+                (SimTime::ZERO, t(9.0)),
+                (SimTime::ZERO, t(9.0)),
+                (t(0.5), t(6.0)),
+                (t(0.5), t(7.0))
+            ]
         );
     }
 
@@ -224,9 +232,9 @@ mod tests {
     fn a_disabled_ledger_records_nothing() {
         let mut l = DeliveryLedger::disabled();
         l.emitted(0, 5);
-        l.processed(id(0, 1), SimTime::ZERO);
-        l.processed(id(0, 1), SimTime::ZERO);
-        l.dropped(id(0, 2), SimTime::ZERO);
+        l.processed(id(0, 1), SimTime::ZERO, SimTime::ZERO);
+        l.processed(id(0, 1), SimTime::ZERO, SimTime::ZERO);
+        l.dropped(id(0, 2), SimTime::ZERO, SimTime::ZERO);
         assert_eq!((l.duplicates(), l.lost(&[])), (0, 0));
         assert!(l.duplicate_times().is_empty());
     }

@@ -347,6 +347,11 @@ impl Recorder {
         self.availability.fall_back(i);
     }
 
+    /// The episode just opened recovers by the strategy's fallback (also when it was masked).
+    pub fn fall_back_latest(&mut self) {
+        self.availability.fall_back_latest();
+    }
+
     /// A fault at `now` took down `instances`.
     pub fn open_episode(
         &mut self,

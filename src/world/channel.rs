@@ -170,13 +170,13 @@ impl Channels {
         &mut self,
         voidable: impl Fn(InstanceId, &DataEvent) -> bool,
         void_id: u64,
-        mut on_void: impl FnMut(u64),
+        mut on_void: impl FnMut(&DataEvent),
     ) -> u64 {
         let mut n = 0;
         for link in &mut self.links {
             for (to, e) in link.in_transit.iter_mut() {
                 if voidable(*to, e) {
-                    on_void(e.id);
+                    on_void(e);
                     e.id = void_id;
                     n += 1;
                 }

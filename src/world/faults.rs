@@ -10,6 +10,7 @@
 
 use super::{Event, LinkCondition, Status, World};
 use crate::fault::FaultEvent;
+use crate::ft::replication::StateSource;
 use crate::metrics::EpisodeKind;
 use crate::model::{InstanceId, NodeId};
 use crate::sim::{Ctx, SimTime};
@@ -129,7 +130,7 @@ impl World<'_> {
             .chain(state.slots.iter().flatten().map(|s| &s.queued))
         {
             if q.event.id != super::BARRIER_ID {
-                self.ledger.dropped(q.event.id, now);
+                self.ledger.dropped(q.event.id, q.event.created, now);
             }
         }
         state.queue.clear();
@@ -188,10 +189,10 @@ impl World<'_> {
             self.channels.void_in_transit(
                 |to, e| to == i && e.id != super::VOID_ID,
                 super::VOID_ID,
-                |id| {
-                    if id != super::BARRIER_ID {
+                |e| {
+                    if e.id != super::BARRIER_ID {
                         data += 1;
-                        ledger.dropped(id, now);
+                        ledger.dropped(e.id, e.created, now);
                     }
                 },
             );
@@ -275,6 +276,17 @@ impl World<'_> {
             || !self.nodes[state.node.index()].up
         {
             return; // crashed again, or its node went down meanwhile
+        }
+        if state.restore_from == StateSource::Peer && self.live_peer(i).is_none() {
+            // The copy it was to be rebuilt from died meanwhile: every copy is lost.
+            let logical = state.logical.index();
+            self.recorder.fall_back(logical);
+            if self.checkpoints.is_some() {
+                // Fall back on the checkpoint: the job rolls back (this copy restarts again,
+                // restoring it).
+                self.global_rollback(cx);
+                return;
+            }
         }
         self.instances[i.index()].status = Status::Running;
         self.instances[i.index()].refresh_serving();

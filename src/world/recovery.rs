@@ -60,7 +60,7 @@ impl World<'_> {
         let voided = self.channels.void_in_transit(
             |_, e| e.id != BARRIER_ID && e.id != VOID_ID,
             VOID_ID,
-            |id| ledger.dropped(id, now),
+            |e| ledger.dropped(e.id, e.created, now),
         );
         for _ in 0..voided {
             self.recorder.dropped();
@@ -156,7 +156,11 @@ impl World<'_> {
         self.catching_up += 1;
         if !self.recovering {
             // A single instance restarted (e.g. its node was repaired) without a rollback:
-            // nothing to replay.
+            // nothing to replay, but a source sends what arrived while it was down (held
+            // back, it would fall behind the next checkpoint's offset and be trimmed unsent).
+            if self.instances[i.index()].source.is_some() {
+                self.send_unsent(i, cx);
+            }
             return;
         }
         if !self.rollback_done() {

@@ -124,7 +124,7 @@ impl World<'_> {
                 && self.instances[u].source.is_none()
                 && !g.iter().any(|&c| self.complete_copy(c))
             {
-                self.recorder.fall_back(u);
+                self.recorder.fall_back_latest();
                 if self.checkpoints.is_none() {
                     // Nothing better will come: the incomplete copies are what is left.
                     for c in self.groups[u].clone() {
