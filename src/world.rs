@@ -213,6 +213,8 @@ struct InstanceState<'s> {
     /// An active copy rebuilt from a peer while its input kept flowing: it missed what
     /// arrived during its rebuild, so it cannot yet stand for the whole stream.
     incomplete: Option<Incomplete>,
+    /// When it last crashed (or was fenced).
+    crashed_at: Option<SimTime>,
     /// Events that entered its queue, and that it finished serving (whole run).
     enqueued: u64,
     served: u64,
@@ -290,6 +292,7 @@ impl<'s> InstanceState<'s> {
             standby_copy: None,
             last_barrier: 0,
             incomplete: None,
+            crashed_at: None,
             enqueued: 0,
             served: 0,
             durable: 0,
@@ -377,6 +380,8 @@ pub struct World<'s> {
     owed: Vec<(InstanceId, InstanceId)>,
     /// Active copies waiting for a peer to serve what they missed.
     incomplete_copies: u32,
+    /// The last checkpoint that completed (0 before the first).
+    last_completed: u32,
 }
 
 impl<'s> World<'s> {
@@ -569,6 +574,7 @@ impl<'s> World<'s> {
             standby_sync_continuous: strategy.continuous_sync(),
             owed: Vec::new(),
             incomplete_copies: 0,
+            last_completed: 0,
         };
         for i in 0..world.instances.len() {
             world.instances[i].log = world.new_log(world.instances[i].op);

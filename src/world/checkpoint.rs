@@ -267,6 +267,7 @@ impl World<'_> {
         if !completed {
             return;
         }
+        let previous = std::mem::replace(&mut self.last_completed, checkpoint);
         // Sources may forget what precedes the completed checkpoint's offsets.
         for s in &mut self.instances {
             if let Some(src) = s.source.as_mut()
@@ -283,12 +284,20 @@ impl World<'_> {
                 }
                 src.unsent = src.unsent.min(src.retained.len() as u64);
             }
-            // Older snapshots and applied-id lists are superseded.
+            // Older snapshots are superseded. Applied ids are kept back to the previous
+            // complete checkpoint's mark, not this one's: barriers are counted, not aligned,
+            // so an event sent after its sender's barrier n (and kept in that sender's log
+            // until checkpoint n + 1) may have been applied before this instance's barrier n
+            // was complete — but never before its barrier n − 1 was.
             s.snapshots.retain(|(c, _)| *c >= checkpoint);
             if let Some(k) = s.applied_marks.iter().position(|&(c, _)| c == checkpoint) {
-                let upto = s.applied_marks[k].1;
+                let upto = s
+                    .applied_marks
+                    .iter()
+                    .find(|&&(c, _)| c == previous)
+                    .map_or(0, |&(_, at)| at);
                 s.applied.drain(..upto);
-                s.applied_marks.drain(..=k);
+                s.applied_marks.drain(..k);
                 s.applied_marks.iter_mut().for_each(|m| m.1 -= upto);
             }
         }

@@ -141,6 +141,7 @@ impl World<'_> {
         state.paused = false;
         state.barriers = (0, 0);
         state.barrier_channels.clear();
+        state.crashed_at = Some(now);
         let incomplete = state.incomplete.is_some();
         if let Some(dedup) = state.dedup.as_mut() {
             // The first-copy filter was memory: a restored instance must process replayed

@@ -13,7 +13,7 @@ use std::collections::VecDeque;
 
 use super::{Event, Status, World};
 use crate::model::{DataEvent, InstanceId, OperatorKind, Routing};
-use crate::sim::Ctx;
+use crate::sim::{Ctx, SimTime};
 
 /// What one instance sent, per downstream logical instance, since it became durable there.
 #[derive(Debug, Default)]
@@ -153,7 +153,34 @@ impl World<'_> {
         }
         senders.sort_unstable_by_key(|u| u.0);
         senders.dedup();
+        let logical = self.instances[x.index()].logical.index();
+        // A downstream instance that failed since the last checkpoint lost what `x` sent it,
+        // and `x`'s log died with `x`: `x` must process everything since the checkpoint
+        // again (not only what its standby had not applied) so that it re-emits it.
+        let receivers: Vec<InstanceId> = graph
+            .edges
+            .iter()
+            .filter(|e| e.from == operator)
+            .flat_map(|e| {
+                let to = graph.operator(e.to);
+                match e.routing {
+                    Routing::Forward => vec![to.instance(index)],
+                    _ => to.instances().collect(),
+                }
+            })
+            .collect();
+        if receivers.iter().any(|&y| self.crashed_since_checkpoint(y)) {
+            self.instances[x.index()].applied.clear();
+            self.instances[x.index()].applied_marks.clear();
+            self.recorder.fall_back(logical);
+        }
         for u in senders {
+            let s = &self.instances[u.index()];
+            if s.source.is_none() && self.crashed_since_checkpoint(u) {
+                // Its log died with it: what it re-emits after its own recovery includes
+                // events `x` already applied.
+                self.recorder.fall_back(logical);
+            }
             let s = &self.instances[u.index()];
             if s.status == Status::Running {
                 self.resend_log(u, x, cx);
@@ -162,10 +189,22 @@ impl World<'_> {
                     self.owed.push((u, x));
                 }
             } else {
-                let logical = self.instances[x.index()].logical.index();
                 self.recorder.fall_back(logical);
             }
         }
+    }
+
+    /// Whether instance `i` crashed after the last complete checkpoint (everything since it
+    /// counts: logs hold what followed it).
+    fn crashed_since_checkpoint(&self, i: InstanceId) -> bool {
+        let since = self
+            .checkpoints
+            .as_ref()
+            .and_then(|c| c.last_complete())
+            .map_or(SimTime::ZERO, |(_, t)| t);
+        self.instances[i.index()]
+            .crashed_at
+            .is_some_and(|t| t >= since)
     }
 
     /// Source `u` runs again: it sends every instance it owes a replay its log for it.
