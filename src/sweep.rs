@@ -408,6 +408,7 @@ fn run_point(sweep: &Sweep, points_dir: &Path, k: usize) -> Result<(), SweepErro
     for (name, text) in [
         ("summary.csv", output::summary_csv(&result)),
         ("replications.csv", output::replications_csv(&result)),
+        ("semantics.csv", output::semantics_csv(&result)),
         ("point.txt", format!("{}\n", sweep.describe(k))),
     ] {
         let p = tmp.join(name);
@@ -462,8 +463,59 @@ pub fn finish_if_complete(sweep: &Sweep, out: &Path) -> Result<bool, SweepError>
         }
     }
     write_atomically(&out.join("sweep.csv"), &csv)?;
+    write_atomically(&out.join("semantics.csv"), &semantics_table(sweep, &points_dir))?;
     charts::draw(sweep, out, &csv)?;
     Ok(true)
+}
+
+/// The sweep-wide `semantics.csv`: every point's rows, prefixed with its axis values.
+fn semantics_table(sweep: &Sweep, points_dir: &Path) -> String {
+    let mut out = String::new();
+    for a in &sweep.axes {
+        write!(out, "{},", a.path).expect("infallible");
+    }
+    out.push_str("variant,strategy,declared,condition,guarantee,replications,episodes,with_loss,with_duplicates,lost,duplicated,violations,holds\n");
+    for k in 0..sweep.points.len() {
+        let path = points_dir.join(Sweep::point_dir(k)).join("semantics.csv");
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue; // written by a version before semantics were checked per point
+        };
+        let values: String = sweep.points[k].iter().map(|v| format!("{v},")).collect();
+        for line in text.lines().skip(1) {
+            writeln!(out, "{values}{line}").expect("infallible");
+        }
+    }
+    out
+}
+
+/// Every (point, variant, condition) of the sweep in `out` whose guarantee was broken, as
+/// `point k (axis = value…): variant, condition: n violation(s)` lines.
+pub fn violations(sweep: &Sweep, out: &Path) -> Vec<String> {
+    let points_dir = out.join("points");
+    let mut found = Vec::new();
+    for k in 0..sweep.points.len() {
+        let path = points_dir.join(Sweep::point_dir(k)).join("semantics.csv");
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        for line in text.lines().skip(1) {
+            // variant,strategy,declared,condition,guarantee,…,violations,holds
+            let f: Vec<&str> = line.split(',').collect();
+            if f.len() >= 13 && f[12] == "false" {
+                found.push(format!(
+                    "point {k} ({}): variant {}, {} condition (guarantees {}): {} episode(s) broke it, {} lost, {} duplicated",
+                    sweep.describe(k),
+                    f[0],
+                    f[3],
+                    f[4],
+                    f[11],
+                    f[9],
+                    f[10]
+                ));
+            }
+        }
+    }
+    found
 }
 
 /// Copies the points of shard directories `dirs` into `out` (which may be one of them) and

@@ -547,6 +547,12 @@ fn shards_merge_into_the_unsharded_result() {
     let tmp = TempDir::new("cli", "sweep-shards");
     let whole = tmp.path().join("whole");
     assert_exit(&faultline(&sweep_args(&whole, &[])), 0);
+    // Every point's guarantees are checked: per point, and one table for the sweep.
+    let table = std::fs::read_to_string(whole.join("semantics.csv")).expect("semantics.csv");
+    let rows: Vec<&str> = table.lines().skip(1).collect();
+    assert!(!rows.is_empty(), "{table}");
+    assert!(rows.iter().all(|r| r.ends_with(",true")), "{table}");
+    assert!(whole.join("points/p0000/semantics.csv").is_file());
     let (s0, s1, merged) = (
         tmp.path().join("s0"),
         tmp.path().join("s1"),

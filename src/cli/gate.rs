@@ -26,6 +26,20 @@ pub struct Args {
     /// Worker threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// With --update: also gate this metric of summary.csv, as NAME=higher or NAME=lower
+    /// (which direction is better); repeatable.
+    #[arg(long = "metric", value_parser = parse_metric)]
+    pub metrics: Vec<(String, bool)>,
+}
+
+fn parse_metric(s: &str) -> Result<(String, bool), String> {
+    match s.rsplit_once('=') {
+        Some((name, "higher")) if !name.is_empty() => Ok((name.to_string(), true)),
+        Some((name, "lower")) if !name.is_empty() => Ok((name.to_string(), false)),
+        _ => Err(format!(
+            "{s:?}: expected NAME=higher or NAME=lower, e.g. delay_p99_ms=lower"
+        )),
+    }
 }
 
 /// Reruns the scenario and compares (or updates) the baseline; exit 1 on a regression.
@@ -36,26 +50,61 @@ pub fn run(args: Args) -> Result<(), CliError> {
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let result = experiment::run(&scenario, seed, threads, &|_| {}).map_err(CliError::Run)?;
+    // Declared guarantees are always gated: a broken one is a defect whatever the metrics say,
+    // and no baseline is written from such a run.
+    let violations: Vec<experiment::Violation> = result
+        .semantics()
+        .into_iter()
+        .flat_map(|c| c.violations)
+        .collect();
+    if !violations.is_empty() {
+        for v in violations.iter().take(10) {
+            println!("VIOLATION {v}");
+        }
+        return Err(CliError::GuaranteeViolated {
+            violations: violations.len(),
+            reproduce: format!(
+                "faultline run {} --seed {seed}",
+                args.scenario.display()
+            ),
+        });
+    }
     let existing: Option<Baseline> = std::fs::read_to_string(&args.baseline)
         .ok()
         .and_then(|t| serde_json::from_str(&t).ok());
     if args.update {
         // Keep the metrics the baseline gates; default to availability.
         let metrics: Vec<(String, bool)> = match &existing {
-            Some(b) => {
-                let mut m: Vec<(String, bool)> = b
-                    .metrics
-                    .iter()
-                    .map(|g| (g.metric.clone(), g.higher_is_better))
-                    .collect();
-                m.dedup();
-                m
-            }
+            Some(b) => b
+                .metrics
+                .iter()
+                .map(|g| (g.metric.clone(), g.higher_is_better))
+                .collect(),
             None => DEFAULT_METRICS
                 .iter()
                 .map(|m| (m.to_string(), true))
                 .collect(),
         };
+        // Once each, in first-seen order (the baseline lists them per variant).
+        let mut metrics: Vec<(String, bool)> = metrics
+            .into_iter()
+            .chain(args.metrics.iter().cloned())
+            .fold(Vec::new(), |mut acc, m| {
+                if !acc.iter().any(|(name, _)| *name == m.0) {
+                    acc.push(m);
+                }
+                acc
+            });
+        if let Some(unknown) = metrics
+            .iter()
+            .find(|(name, _)| result.cells.iter().all(|c| c.values(name).is_empty()))
+        {
+            return Err(CliError::Usage(format!(
+                "{:?} is not a metric of summary.csv for this scenario",
+                unknown.0
+            )));
+        }
+        metrics.shrink_to_fit();
         let baseline = gate::baseline(&result, &metrics);
         let text = serde_json::to_string_pretty(&baseline).expect("baselines serialise") + "\n";
         std::fs::write(&args.baseline, text).map_err(|e| {

@@ -129,9 +129,32 @@ pub fn run(args: Args) -> Result<(), CliError> {
         out.display()
     );
     if out.join("sweep.csv").exists() {
-        println!("sweep.csv and plots/ written (every point present)");
+        println!("sweep.csv, semantics.csv and plots/ written (every point present)");
     }
-    Ok(())
+    check_semantics(&sweep, &out, &args.file)
+}
+
+/// Prints every broken guarantee of the sweep's points and fails (exit 1) if there is one.
+fn check_semantics(
+    sweep: &sweep::Sweep,
+    out: &std::path::Path,
+    file: &std::path::Path,
+) -> Result<(), CliError> {
+    let violations = sweep::violations(sweep, out);
+    if violations.is_empty() {
+        return Ok(());
+    }
+    println!("\nbroken guarantees (a simulator defect; each point's semantics.csv and the sweep's semantics.csv list them):");
+    for v in &violations {
+        println!("  {v}");
+    }
+    Err(CliError::GuaranteeViolated {
+        violations: violations.len(),
+        reproduce: format!(
+            "rerun the point with `faultline sweep {} --out DIR` and look at points/pNNNN/semantics.csv",
+            file.display()
+        ),
+    })
 }
 
 /// Merges shard outputs.
@@ -139,10 +162,10 @@ pub fn merge(args: MergeArgs) -> Result<(), CliError> {
     let sweep = sweep::load(&args.file).map_err(CliError::Sweep)?;
     let copied = sweep::merge(&sweep, &args.dirs, &args.out).map_err(CliError::Sweep)?;
     println!(
-        "merged {copied} point(s) into {}; sweep.csv and plots/ written",
+        "merged {copied} point(s) into {}; sweep.csv, semantics.csv and plots/ written",
         args.out.display()
     );
-    Ok(())
+    check_semantics(&sweep, &args.out, &args.file)
 }
 
 /// Writes `array.sbatch` (N array tasks, one shard each, requeue-safe through `--resume`),
