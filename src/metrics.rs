@@ -14,7 +14,7 @@
 //! | `throughput_per_s` | events delivered in `[W, T)` divided by `T − W` \[events/s\]. |
 //! | `source_rate_per_s` | events emitted by sources in `[W, T)` divided by `T − W`. |
 //! | `load_skew_<operator>` | max over the operator's instances of events processed in `[W, T)`, divided by their mean (1 = balanced). |
-//! | `utilisation_<operator>` | busy core time of its instances in `[W, T)` divided by (`T − W` × instances × threads). |
+//! | `utilisation_<operator>` | busy core time of its instances in `[W, T)` (service still in progress at `T` included) divided by (`T − W` × instances × threads); under active replication, of the primary copies (`load_skew_<operator>` too), while `cpu_seconds` counts every copy. |
 //! | `state_bytes_<operator>` | distinct keys held at `T` × `state_bytes_per_key`, summed over instances. |
 //! | `availability_system` | fraction of `[W, T)` during which every operator instance is up: live (its node up), not restarting, not hung. An instance down stands for the logical partitions it owns. |
 //! | `availability_mean` | mean over instances of the fraction of `[W, T)` each is up (= mean partition availability when instances own equal shares of partitions). |

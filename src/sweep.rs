@@ -463,7 +463,10 @@ pub fn finish_if_complete(sweep: &Sweep, out: &Path) -> Result<bool, SweepError>
         }
     }
     write_atomically(&out.join("sweep.csv"), &csv)?;
-    write_atomically(&out.join("semantics.csv"), &semantics_table(sweep, &points_dir))?;
+    write_atomically(
+        &out.join("semantics.csv"),
+        &semantics_table(sweep, &points_dir),
+    )?;
     charts::draw(sweep, out, &csv)?;
     Ok(true)
 }

@@ -117,6 +117,8 @@ struct Queued {
 struct InService {
     queued: Queued,
     service: SimDuration,
+    /// When its service started (for busy time still in progress at the end).
+    started: SimTime,
 }
 
 #[derive(Debug)]
@@ -916,7 +918,11 @@ impl<'s> World<'s> {
         if stretch != 1.0 {
             service = SimDuration::from_nanos_f64(service.as_nanos() as f64 * stretch);
         }
-        state.slots[slot] = Some(InService { queued, service });
+        state.slots[slot] = Some(InService {
+            queued,
+            service,
+            started: cx.now(),
+        });
         state.busy += 1;
         cx.schedule_in(
             service,
@@ -1069,7 +1075,7 @@ impl<'s> World<'s> {
     }
 
     /// Closes the replication: checks conservation and produces the summary.
-    pub fn finish(self, engine: &Engine<Event>) -> Result<ReplicationSummary, SimError> {
+    pub fn finish(mut self, engine: &Engine<Event>) -> Result<ReplicationSummary, SimError> {
         let graph = self.graph();
         let on_wire = self.channels.in_transit();
         debug_assert_eq!(
@@ -1111,6 +1117,13 @@ impl<'s> World<'s> {
         pending.extend(self.channels.messages_in_transit().map(|e| e.id));
         let losses = self.ledger.losses(&pending, self.scenario.metrics.end);
         let lost = losses.len() as u64;
+        // Service still in progress at the end is busy time too (otherwise utilisation and
+        // CPU-seconds would lose about ρ·E[S] per instance).
+        for (i, s) in self.instances.iter().enumerate() {
+            for slot in s.slots.iter().flatten() {
+                self.recorder.busy_until_end(i, slot.started);
+            }
+        }
         let (completed, aborted) = self.checkpoints.as_ref().map_or((0, 0), |c| c.counts());
         let window_s = self.recorder.window_s();
         let mut operator_metrics = Vec::new();

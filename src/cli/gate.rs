@@ -63,10 +63,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         }
         return Err(CliError::GuaranteeViolated {
             violations: violations.len(),
-            reproduce: format!(
-                "faultline run {} --seed {seed}",
-                args.scenario.display()
-            ),
+            reproduce: format!("faultline run {} --seed {seed}", args.scenario.display()),
         });
     }
     let existing: Option<Baseline> = std::fs::read_to_string(&args.baseline)

@@ -144,7 +144,9 @@ fn check_semantics(
     if violations.is_empty() {
         return Ok(());
     }
-    println!("\nbroken guarantees (a simulator defect; each point's semantics.csv and the sweep's semantics.csv list them):");
+    println!(
+        "\nbroken guarantees (a simulator defect; each point's semantics.csv and the sweep's semantics.csv list them):"
+    );
     for v in &violations {
         println!("  {v}");
     }

@@ -319,6 +319,16 @@ impl Recorder {
         }
     }
 
+    /// Instance `i` is still serving, since `started`, when the run ends: the part of
+    /// [`started`, end] inside the window is busy time.
+    pub fn busy_until_end(&mut self, i: usize, started: SimTime) {
+        let start = started.max(self.config.warmup);
+        let end = self.config.end;
+        if end > start {
+            self.queues[i].busy_ns += u128::from((end - start).as_nanos());
+        }
+    }
+
     /// Instance `i` lost `n` queued or in-service events at `now` (a crash).
     pub fn lost_at_instance(&mut self, i: usize, now: SimTime, n: u64) {
         for _ in 0..n {

@@ -5,8 +5,9 @@ use std::num::NonZeroU32;
 use super::Partitioner;
 use crate::sim::splitmix64;
 
-/// The partitioning hash: SplitMix64's finaliser, a fixed bijection of the key (stable across
-/// Rust releases and platforms, unlike `DefaultHasher`).
+/// The partitioning hash: one SplitMix64 step (add the golden-ratio constant, then the
+/// finaliser), a fixed bijection of the key (stable across Rust releases and platforms,
+/// unlike `DefaultHasher`).
 #[inline]
 pub fn hash_key(key: u64) -> u64 {
     splitmix64(key)

@@ -31,7 +31,8 @@ pub fn derive_seed(master: u64, replication: u32, stream: Stream, index: u32) ->
         .fold(splitmix64(master), |acc, part| splitmix64(acc ^ part))
 }
 
-/// SplitMix64 finaliser: bijective and well mixed, so neighbouring inputs give unrelated seeds.
+/// One SplitMix64 step — add the golden-ratio constant, then the finaliser: bijective and well
+/// mixed, so neighbouring inputs give unrelated seeds.
 pub const fn splitmix64(x: u64) -> u64 {
     let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
