@@ -38,6 +38,21 @@
 //! The time series (`timeseries.csv`) covers `[0, T)` in buckets of `bucket_s`, warm-up
 //! included, so transients are visible.
 
+/// The range a metric's values cannot leave (availabilities are fractions): confidence
+/// intervals are clipped to it where they are printed and charted (`summary.csv` keeps the
+/// Student-t bounds).
+pub fn bounds(metric: &str) -> Option<(f64, f64)> {
+    metric.starts_with("availability").then_some((0.0, 1.0))
+}
+
+/// `(low, high)` clipped to the bounds of `metric`, if it has any.
+pub fn clip_interval(metric: &str, low: f64, high: f64) -> (f64, f64) {
+    match bounds(metric) {
+        Some((lo, hi)) => (low.clamp(lo, hi), high.clamp(lo, hi)),
+        None => (low, high),
+    }
+}
+
 mod availability;
 pub mod blame;
 mod histogram;
@@ -52,3 +67,18 @@ pub use recorder::{
     CDF_PROBABILITIES, Conservation, MetricsConfig, QueueStats, Recorder, ReplicationSummary,
     SeriesPoint,
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn availability_intervals_are_clipped_to_the_unit_interval_others_are_not() {
+        assert_eq!(
+            clip_interval("availability_system", 0.98, 1.02),
+            (0.98, 1.0)
+        );
+        assert_eq!(clip_interval("availability_sla", -0.1, 0.3), (0.0, 0.3));
+        assert_eq!(clip_interval("delay_p99_ms", -3.0, 5.0), (-3.0, 5.0));
+    }
+}

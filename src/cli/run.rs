@@ -213,7 +213,15 @@ fn print_table(result: &experiment::RunResult) {
         let mut line = format!("{:<width$}", m.name);
         for (k, cell) in summaries.iter().enumerate() {
             let value = match cell.get(row).and_then(|c| c.interval) {
-                Some(i) => format!("{} ± {}", fmt_sig(i.mean), fmt_sig(i.half_width())),
+                Some(i) => {
+                    let (low, high) = crate::metrics::clip_interval(&m.name, i.low, i.high);
+                    if (low, high) == (i.low, i.high) {
+                        format!("{} ± {}", fmt_sig(i.mean), fmt_sig(i.half_width()))
+                    } else {
+                        // Clipped to the metric's range: the bounds, not a symmetric ±.
+                        format!("{} [{}, {}]", fmt_sig(i.mean), fmt_sig(low), fmt_sig(high))
+                    }
+                }
                 None => "—".to_string(),
             };
             line.push_str(&format!("  {value:>24}"));

@@ -346,10 +346,11 @@ fn estimates(
         .into_iter()
         .filter(|e| e.mean.is_finite())
         .map(|e| {
+            let (low, high) = crate::metrics::clip_interval(metric, e.ci_low, e.ci_high);
             let scaled = Estimate {
                 mean: e.mean * scale,
-                ci_low: e.ci_low * scale,
-                ci_high: e.ci_high * scale,
+                ci_low: low * scale,
+                ci_high: high * scale,
                 ..e.clone()
             };
             let colour = variant_colour(results.variant_index(&e.variant));

@@ -85,7 +85,10 @@ pub fn draw(sweep: &Sweep, out: &Path, csv: &str) -> Result<(), SweepError> {
         for (label, points) in series {
             chart.series.push(
                 Series::new(label, points.iter().map(|r| (r.x, r.mean)).collect()).with_ci(
-                    points.iter().map(|r| (r.low, r.high)).collect(),
+                    points
+                        .iter()
+                        .map(|r| crate::metrics::clip_interval(&metric, r.low, r.high))
+                        .collect(),
                     CiStyle::Band,
                 ),
             );
