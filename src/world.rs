@@ -380,6 +380,9 @@ pub struct World<'s> {
     standby_sync_continuous: bool,
     /// Local replays a down source owes a restored instance: (source, instance).
     owed: Vec<(InstanceId, InstanceId)>,
+    /// Messages voided on the wire when their sender failed, to be sent again by its
+    /// replacement: (sender, receiver, event), in send order.
+    resend: Vec<(InstanceId, InstanceId, DataEvent)>,
     /// Active copies waiting for a peer to serve what they missed.
     incomplete_copies: u32,
     /// The last checkpoint that completed (0 before the first).
@@ -575,6 +578,7 @@ impl<'s> World<'s> {
             standby: Vec::new(),
             standby_sync_continuous: strategy.continuous_sync(),
             owed: Vec::new(),
+            resend: Vec::new(),
             incomplete_copies: 0,
             last_completed: 0,
         };
@@ -730,7 +734,7 @@ impl<'s> World<'s> {
             let (link, at, attempts) = self.channels.send_reliable(
                 &self.scenario.cluster.network,
                 (a, b),
-                to,
+                (from, to),
                 event,
                 cx.now(),
                 &condition,
@@ -1115,6 +1119,8 @@ impl<'s> World<'s> {
             }
         }
         pending.extend(self.channels.messages_in_transit().map(|e| e.id));
+        // Cut off the wire, waiting for their sender's replacement to send them again.
+        pending.extend(self.resend.iter().map(|&(_, _, e)| e.id));
         let losses = self.ledger.losses(&pending, self.scenario.metrics.end);
         let lost = losses.len() as u64;
         // Service still in progress at the end is busy time too (otherwise utilisation and

@@ -22,7 +22,7 @@ struct LinkState {
     last_arrival: SimTime,
     /// Messages on the wire, oldest first. Arrival times on a link never decrease, so the
     /// kernel delivers them in this order and a delivery event only names the link.
-    in_transit: VecDeque<(InstanceId, DataEvent)>,
+    in_transit: VecDeque<(InstanceId, InstanceId, DataEvent)>,
 }
 
 /// Mutable state of every directed link, plus one network random stream per sending node.
@@ -168,15 +168,15 @@ impl Channels {
     /// connections this way.
     pub fn void_in_transit(
         &mut self,
-        voidable: impl Fn(InstanceId, &DataEvent) -> bool,
+        voidable: impl Fn(InstanceId, InstanceId, &DataEvent) -> bool,
         void_id: u64,
-        mut on_void: impl FnMut(&DataEvent),
+        mut on_void: impl FnMut(InstanceId, &DataEvent),
     ) -> u64 {
         let mut n = 0;
         for link in &mut self.links {
-            for (to, e) in link.in_transit.iter_mut() {
-                if voidable(*to, e) {
-                    on_void(e);
+            for (from, to, e) in link.in_transit.iter_mut() {
+                if voidable(*from, *to, e) {
+                    on_void(*to, e);
                     e.id = void_id;
                     n += 1;
                 }
@@ -189,7 +189,7 @@ impl Channels {
     pub fn messages_in_transit(&self) -> impl Iterator<Item = &DataEvent> {
         self.links
             .iter()
-            .flat_map(|l| l.in_transit.iter().map(|(_, e)| e))
+            .flat_map(|l| l.in_transit.iter().map(|(_, _, e)| e))
     }
 
     fn link_state(&mut self, from: NodeId, to: NodeId) -> (LinkId, &mut LinkState) {
@@ -206,15 +206,15 @@ impl Channels {
         (LinkId(id), &mut self.links[id as usize])
     }
 
-    /// Puts a reliable message of `event` from node `from` to instance `to` on `to_node` on the
-    /// wire at `now`. Returns the link, the arrival time (at which the kernel must call
+    /// Puts a reliable message of `event` from instance `sender` on node `from` to instance `to`
+    /// on `to_node` on the wire at `now`. Returns the link, the arrival time (at which the kernel must call
     /// [`Channels::receive`] for that link) and the number of transmissions it took.
     #[inline]
     pub fn send_reliable(
         &mut self,
         network: &Network,
         (from, to_node): (NodeId, NodeId),
-        to: InstanceId,
+        (sender, to): (InstanceId, InstanceId),
         event: DataEvent,
         now: SimTime,
         condition: &LinkCondition,
@@ -242,17 +242,18 @@ impl Channels {
             .saturating_add(latency)
             .max(state.last_arrival);
         state.last_arrival = arrival;
-        state.in_transit.push_back((to, event));
+        state.in_transit.push_back((sender, to, event));
         (id, arrival, cut_attempts + lost + 1)
     }
 
     /// Takes the oldest message off `link`: the one whose arrival is being handled.
     #[inline]
     pub fn receive(&mut self, link: LinkId) -> (InstanceId, DataEvent) {
-        self.links[link.0 as usize]
+        let (_, to, event) = self.links[link.0 as usize]
             .in_transit
             .pop_front()
-            .expect("a delivery event has a message in transit on its link")
+            .expect("a delivery event has a message in transit on its link");
+        (to, event)
     }
 
     /// Data messages (not barriers) on the wire now.
@@ -281,7 +282,7 @@ mod tests {
         let (link, at, attempts) = ch.send_reliable(
             net,
             (NodeId(0), NodeId(1)),
-            InstanceId(0),
+            (InstanceId(0), InstanceId(0)),
             DataEvent { bytes, ..ev() },
             now,
             &LinkCondition::default(),
@@ -348,7 +349,7 @@ mod tests {
         let (link, at, attempts) = ch.send_reliable(
             &net,
             (NodeId(0), NodeId(1)),
-            InstanceId(0),
+            (InstanceId(0), InstanceId(0)),
             ev(),
             SimTime::ZERO,
             &cut,

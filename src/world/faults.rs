@@ -182,18 +182,29 @@ impl World<'_> {
             self.make_complete(i);
         }
         if !self.recovering {
-            // Connections to the dead (or fenced) incarnation are reset: what is still on the
-            // wire to it is lost, and replays resend it. Otherwise a message held back by a
-            // partition would reach the replacement after the replay already had.
+            // Connections of the dead (or fenced) incarnation are reset: what is still on the
+            // wire to or from it is lost. Otherwise a message held back by a partition would
+            // reach a replacement after its replay had resent it, or reach a receiver after
+            // the barriers of the sender's replacement, which travel another link. What it
+            // received is resent by replays; what it sent is re-emitted by its recovery —
+            // or, for a source (its log survives) and a continuously synced standby (which
+            // holds its output buffer), resent when its replacement runs.
+            let keeps_output = self.instances[i.index()].source.is_some()
+                || (self.standby_sync_continuous
+                    && Self::replicable(&self.instances[i.index()].op.kind));
             let ledger = &mut self.ledger;
+            let resend = &mut self.resend;
             let mut data = 0;
             self.channels.void_in_transit(
-                |to, e| to == i && e.id != super::VOID_ID,
+                |from, to, e| (to == i || from == i) && e.id != super::VOID_ID,
                 super::VOID_ID,
-                |e| {
+                |to, e| {
                     if e.id != super::BARRIER_ID {
                         data += 1;
                         ledger.dropped(e.id, e.created, now);
+                        if to != i && keeps_output {
+                            resend.push((i, to, *e));
+                        }
                     }
                 },
             );

@@ -54,13 +54,15 @@ impl World<'_> {
             c.abort();
         }
         self.recovering = true;
+        // The sources' replay covers what was voided from failed senders.
+        self.resend.clear();
         // Connections are reset: messages on the wire are void (their events will be
         // replayed by the sources).
         let ledger = &mut self.ledger;
         let voided = self.channels.void_in_transit(
-            |_, e| e.id != BARRIER_ID && e.id != VOID_ID,
+            |_, _, e| e.id != BARRIER_ID && e.id != VOID_ID,
             VOID_ID,
-            |e| ledger.dropped(e.id, e.created, now),
+            |_, e| ledger.dropped(e.id, e.created, now),
         );
         for _ in 0..voided {
             self.recorder.dropped();
@@ -159,6 +161,7 @@ impl World<'_> {
             // nothing to replay, but a source sends what arrived while it was down (held
             // back, it would fall behind the next checkpoint's offset and be trimmed unsent).
             if self.instances[i.index()].source.is_some() {
+                self.pay_resend(i, cx);
                 self.send_unsent(i, cx);
             }
             return;
@@ -181,7 +184,9 @@ impl World<'_> {
             self.instances[i.index()].op.kind,
             OperatorKind::Source { .. }
         ) {
-            // The log first: what arrived while it was down is logged as it is sent.
+            // What was cut off the wire first, then the log (what arrived while it was down
+            // is logged as it is sent).
+            self.pay_resend(i, cx);
             self.pay_owed_replays(i, cx);
             self.send_unsent(i, cx);
             self.unit_up(i, cx.now());
@@ -189,7 +194,27 @@ impl World<'_> {
         }
         self.instances[i.index()].catching_up_since = Some(cx.now());
         self.catching_up += 1;
+        self.pay_resend(i, cx);
         self.replay_to(i, cx);
+    }
+
+    /// Sends again what was voided on the wire when `i` failed (see
+    /// [`Self::crash_instance`]), oldest first.
+    pub(super) fn pay_resend(&mut self, i: InstanceId, cx: &mut Ctx<'_, Event>) {
+        if !self.resend.iter().any(|&(from, _, _)| from == i) {
+            return;
+        }
+        let mut mine = Vec::new();
+        self.resend.retain(|&(from, to, e)| {
+            if from == i {
+                mine.push((to, e));
+            }
+            from != i
+        });
+        self.recorder.replayed(mine.len() as u64);
+        for (to, e) in mine {
+            self.send_one(i, to, e, cx);
+        }
     }
 
     /// Sends a source's retained events again, oldest first.
@@ -217,6 +242,7 @@ impl World<'_> {
     /// arrived while it was down; without checkpoints it then keeps nothing (with them it
     /// keeps everything since the last one, for a rollback).
     pub(super) fn resume_source(&mut self, i: InstanceId, cx: &mut Ctx<'_, Event>) {
+        self.pay_resend(i, cx);
         self.send_unsent(i, cx);
         let checkpoints = self.checkpoints.is_some();
         if let Some(src) = self.instances[i.index()].source.as_mut()
