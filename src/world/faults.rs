@@ -192,27 +192,34 @@ impl World<'_> {
             let keeps_output = self.instances[i.index()].source.is_some()
                 || (self.standby_sync_continuous
                     && Self::replicable(&self.instances[i.index()].op.kind));
-            let ledger = &mut self.ledger;
-            let resend = &mut self.resend;
-            let mut data = 0;
-            self.channels.void_in_transit(
-                |from, to, e| (to == i || from == i) && e.id != super::VOID_ID,
-                super::VOID_ID,
-                |to, e| {
-                    if e.id != super::BARRIER_ID {
-                        data += 1;
-                        ledger.dropped(e.id, e.created, now);
-                        if to != i && keeps_output {
-                            resend.push((i, to, *e));
-                        }
-                    }
-                },
-            );
-            for _ in 0..data {
-                self.recorder.dropped();
-            }
+            self.void_connections(i, true, keeps_output, now);
         }
         self.unit_down(i, now);
+    }
+
+    /// Voids what is on the wire to instance `i` (and from it, with `outgoing`), counting the
+    /// data as dropped; with `keep_output`, what it sent is kept for its replacement to
+    /// resend.
+    fn void_connections(&mut self, i: InstanceId, outgoing: bool, keep_output: bool, now: SimTime) {
+        let ledger = &mut self.ledger;
+        let resend = &mut self.resend;
+        let mut data = 0;
+        self.channels.void_in_transit(
+            |from, to, e| (to == i || (outgoing && from == i)) && e.id != super::VOID_ID,
+            super::VOID_ID,
+            |to, e| {
+                if e.id != super::BARRIER_ID {
+                    data += 1;
+                    ledger.dropped(e.id, e.created, now);
+                    if to != i && keep_output {
+                        resend.push((i, to, *e));
+                    }
+                }
+            },
+        );
+        for _ in 0..data {
+            self.recorder.dropped();
+        }
     }
 
     /// A poison event crashed instance `i`: its supervisor restarts it in place.
@@ -300,6 +307,10 @@ impl World<'_> {
                 return;
             }
         }
+        // What was sent to the dead incarnation while it was down is not delivered to the
+        // replacement: the replay resends it from the logs (delivering both would process it
+        // twice).
+        self.void_connections(i, false, false, cx.now());
         self.instances[i.index()].status = Status::Running;
         self.instances[i.index()].refresh_serving();
         self.apply_restore(i);
