@@ -205,8 +205,10 @@ impl World<'_> {
             return;
         }
         let mut mine = Vec::new();
+        let owed = &self.owed;
         self.resend.retain(|&(from, to, e)| {
-            if from == i {
+            // A receiver owed the whole log replay gets these with it.
+            if from == i && !owed.contains(&(i, to)) {
                 mine.push((to, e));
             }
             from != i
