@@ -214,10 +214,15 @@ impl AvailabilityTracker {
                 self.false_suspicions += 1;
             }
         }
+        // An episode whose instances were already restored without the detector (restarted
+        // at the repair, or moved onto a repaired standby node) was not detected: a later
+        // suspicion changed nothing for it. A masked one (another copy served) still records
+        // when the crash was noticed.
         if actually_down
             && let Some(ep) = self.episodes.iter_mut().rev().find(|e| {
                 e.kind == EpisodeKind::NodeCrash && e.target == node && e.detected_at.is_none()
             })
+            && ep.restored_at.is_none_or(|r| r == ep.fault_at)
         {
             ep.detected_at = Some(now);
         }
