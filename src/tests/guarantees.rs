@@ -45,9 +45,7 @@ fn passive_loses_nothing_when_the_sources_node_crashes() {
 /// The sweep point that made active replication lose events: both nodes of a replicated
 /// operator fail often (MTTF 50 s, MTTR 5 s). With checkpoints, losing both copies now rolls
 /// the job back to the last checkpoint: nothing is lost, and the episodes where it happened
-/// fall under the fallback condition (rollback). (Open, see issue 9's note: a few episodes
-/// of the primary condition are still blamed for duplicates, so `holds()` is not asserted
-/// here; the explorer's test lists active among the open defects.)
+/// fall under the fallback condition (rollback); the others stay precise.
 #[test]
 fn active_with_checkpoints_loses_nothing_when_every_copy_dies() {
     let mut scenario = load_fixture("validation/replicated-operator.ron");
@@ -63,14 +61,19 @@ fn active_with_checkpoints_loses_nothing_when_every_copy_dies() {
         .into_iter()
         .find(|c| c.variant == "active")
         .expect("the file has an active variant");
-    assert_eq!(active.replications_with_loss, 0, "{active:?}");
+    assert!(active.holds(), "{active:?}");
+    assert_eq!(active.replications_with_loss, 0);
     let [primary, fallback] = [&active.conditions[0], &active.conditions[1]];
     assert_eq!(primary.condition, Condition::Primary);
     assert!(
         fallback.episodes > 0,
         "both nodes are down at once in 2000 s: {active:?}"
     );
-    assert_eq!(primary.lost, 0, "precise while a copy lives");
+    assert_eq!(
+        (primary.lost, primary.duplicated),
+        (0, 0),
+        "precise while a copy lives"
+    );
     assert_eq!(fallback.lost, 0, "rollback: nothing lost");
 }
 
@@ -119,7 +122,7 @@ fn the_explorer_catches_a_strategy_that_skips_its_replay() {
     );
 }
 
-/// A fixed exploration: every invariant that holds today is asserted for every strategy.
+/// A fixed exploration of 300 cases: every invariant holds for every strategy.
 #[test]
 fn a_fixed_exploration_keeps_every_invariant() {
     let options = Options {
@@ -130,34 +133,18 @@ fn a_fixed_exploration_keeps_every_invariant() {
         threads: 2,
     };
     let report = explore::explore(&options, &|| {});
-    let summary: Vec<String> = report
+    let findings: Vec<String> = report
         .findings
         .iter()
         .map(|f| {
             format!(
-                "case {} {}: {}",
+                "case {} {}: {}\n{}",
                 f.original.index,
                 f.strategy.label(),
-                f.shrunk_failure
+                f.shrunk_failure,
+                f.reproducer(options.seed)
             )
         })
         .collect();
-    // Known open defects (see issue 9's note), excluded by name so that any other failure
-    // fails the test: active replication (an imbalance and lost/duplicated events around
-    // rebuilt copies and poison keys), passive with continuous sync (duplicates and losses
-    // under partitions and link spikes), and local replay under two overlapping partitions.
-    let open = |f: &explore::Finding| {
-        matches!(
-            f.strategy,
-            StrategyKind::Active | StrategyKind::PassiveContinuous
-        ) || (f.original.index == 18 && matches!(f.shrunk_failure, Failure::Guarantee(_)))
-    };
-    let unexpected: Vec<&String> = report
-        .findings
-        .iter()
-        .zip(&summary)
-        .filter(|(f, _)| !open(f))
-        .map(|(_, s)| s)
-        .collect();
-    assert!(unexpected.is_empty(), "{unexpected:#?}");
+    assert!(findings.is_empty(), "{}", findings.join("\n\n"));
 }

@@ -189,7 +189,10 @@ impl World<'_> {
             // received is resent by replays; what it sent is re-emitted by its recovery —
             // or, for a source (its log survives) and a continuously synced standby (which
             // holds its output buffer), resent when its replacement runs.
-            let keeps_output = self.instances[i.index()].source.is_some()
+            // (A source keeps its log only when it is replayable: with checkpoints, or
+            // under active replication.)
+            let replayable = self.checkpoints.is_some() || !self.groups.is_empty();
+            let keeps_output = (replayable && self.instances[i.index()].source.is_some())
                 || (self.standby_sync_continuous
                     && Self::replicable(&self.instances[i.index()].op.kind));
             self.void_connections(i, true, keeps_output, now);
