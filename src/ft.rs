@@ -102,6 +102,21 @@ pub enum Sabotage {
     SkipReplay,
 }
 
+impl Sabotage {
+    /// The environment variable that sets a sabotage for every loaded scenario, so that the
+    /// command-line tests can check that `run`, `sweep` and `gate` fail on a broken
+    /// guarantee. Test-only: the CLI warns loudly when it is set.
+    pub const ENV: &'static str = "FAULTLINE_SABOTAGE";
+
+    /// The sabotage named by [`Self::ENV`] (`skip-replay`), if any.
+    pub fn from_env() -> Option<Self> {
+        match std::env::var(Self::ENV).ok()?.as_str() {
+            "skip-replay" => Some(Self::SkipReplay),
+            _ => None,
+        }
+    }
+}
+
 impl Default for FaultTolerance {
     fn default() -> Self {
         Self {

@@ -18,6 +18,12 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    if let Some(s) = faultline::ft::Sabotage::from_env() {
+        eprintln!(
+            "warning: {}={s:?} deliberately breaks recovery (a test switch): results are wrong",
+            faultline::ft::Sabotage::ENV
+        );
+    }
     match execute(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -633,3 +633,62 @@ fn the_gate_fails_a_worse_configuration_and_passes_another_seed() {
         stdout(&result)
     );
 }
+
+/// `run`, `sweep` and `gate` fail (exit 1) on a broken guarantee: the test-only sabotage that
+/// skips every replay makes rollback strategies lose events.
+#[test]
+fn run_sweep_and_gate_fail_on_a_broken_guarantee() {
+    let tmp = TempDir::new("cli", "sabotage");
+    let sabotaged = |args: &[String]| {
+        Command::new(env!("CARGO_BIN_EXE_faultline"))
+            .args(args)
+            .env("FAULTLINE_SABOTAGE", "skip-replay")
+            .output()
+            .expect("the faultline binary starts")
+    };
+    let scenario = manifest_path("scenarios/sensor-monitoring.ron")
+        .display()
+        .to_string();
+    let out = tmp.path().display().to_string();
+    let run = sabotaged(&[
+        "run".into(),
+        scenario.clone(),
+        "--replications".into(),
+        "2".into(),
+        "--out".into(),
+        out.clone(),
+        "--quiet".into(),
+    ]);
+    assert_exit(&run, 1);
+    assert!(stdout(&run).contains("VIOLATION"), "{}", stdout(&run));
+    assert!(
+        stderr(&run).contains("declared guarantee"),
+        "{}",
+        stderr(&run)
+    );
+    assert!(
+        stderr(&run).contains("--seed"),
+        "the reproduction: {}",
+        stderr(&run)
+    );
+    let sweep_out = tmp.path().join("sweep");
+    let sweep = sabotaged(&sweep_args(&sweep_out, &[]));
+    assert_exit(&sweep, 1);
+    assert!(
+        stdout(&sweep).contains("broken guarantees"),
+        "{}",
+        stdout(&sweep)
+    );
+    let table = std::fs::read_to_string(sweep_out.join("semantics.csv")).expect("semantics.csv");
+    assert!(table.lines().any(|l| l.ends_with(",false")), "{table}");
+    let gate = sabotaged(&[
+        "gate".to_string(),
+        scenario,
+        "--baseline".into(),
+        manifest_path("results/baselines/sensor-monitoring.json")
+            .display()
+            .to_string(),
+    ]);
+    assert_exit(&gate, 1);
+    assert!(stdout(&gate).contains("VIOLATION"), "{}", stdout(&gate));
+}

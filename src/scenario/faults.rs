@@ -692,7 +692,7 @@ pub(super) fn build_fault_tolerance(
         restart: restart?,
         checkpoint,
         replication,
-        sabotage: None,
+        sabotage: crate::ft::Sabotage::from_env(),
     })
 }
 
