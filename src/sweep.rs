@@ -23,6 +23,14 @@ use serde::{Deserialize, Serialize};
 use crate::experiment::{self, output};
 use crate::scenario::{self, ScenarioFile};
 
+/// The files of a point's directory (written by a sweep, copied by a merge).
+const POINT_FILES: [&str; 4] = [
+    "summary.csv",
+    "replications.csv",
+    "semantics.csv",
+    "point.txt",
+];
+
 /// Sweep file format version.
 pub const SWEEP_VERSION: u32 = 1;
 
@@ -405,12 +413,13 @@ fn run_point(sweep: &Sweep, points_dir: &Path, k: usize) -> Result<(), SweepErro
         std::fs::remove_dir_all(&tmp).map_err(|e| SweepError::Write(tmp.clone(), e))?;
     }
     std::fs::create_dir(&tmp).map_err(|e| SweepError::Write(tmp.clone(), e))?;
-    for (name, text) in [
-        ("summary.csv", output::summary_csv(&result)),
-        ("replications.csv", output::replications_csv(&result)),
-        ("semantics.csv", output::semantics_csv(&result)),
-        ("point.txt", format!("{}\n", sweep.describe(k))),
-    ] {
+    let texts = [
+        output::summary_csv(&result),
+        output::replications_csv(&result),
+        output::semantics_csv(&result),
+        format!("{}\n", sweep.describe(k)),
+    ];
+    for (name, text) in POINT_FILES.into_iter().zip(texts) {
         let p = tmp.join(name);
         std::fs::write(&p, text).map_err(|e| SweepError::Write(p, e))?;
     }
@@ -543,7 +552,12 @@ pub fn merge(sweep: &Sweep, dirs: &[PathBuf], out: &Path) -> Result<usize, Sweep
             if from.is_dir() && !to.is_dir() {
                 let tmp = points.join(format!(".{name}.partial-{}", std::process::id()));
                 std::fs::create_dir_all(&tmp).map_err(|e| SweepError::Write(tmp.clone(), e))?;
-                for f in ["summary.csv", "replications.csv", "point.txt"] {
+                for f in POINT_FILES {
+                    // A point written before guarantees were checked per point has no
+                    // semantics.csv.
+                    if f == "semantics.csv" && !from.join(f).exists() {
+                        continue;
+                    }
                     std::fs::copy(from.join(f), tmp.join(f))
                         .map_err(|e| SweepError::Write(tmp.join(f), e))?;
                 }
