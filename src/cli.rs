@@ -94,6 +94,16 @@ pub enum CliError {
         /// Failing (case, strategy) pairs.
         findings: usize,
     },
+    /// The run cannot fit its memory budget or output limit (exit 2); nothing was run.
+    Budget(crate::experiment::BudgetError),
+    /// Replications outgrew their memory budget and were stopped (exit 1); the report was
+    /// printed and the partial results written.
+    Overloaded {
+        /// Replications stopped.
+        stopped: usize,
+        /// Where the partial results are.
+        dir: std::path::PathBuf,
+    },
     /// Episodes broke their strategy's declared guarantee: a simulator defect (exit 1). The
     /// violations were printed; the results were written.
     GuaranteeViolated {
@@ -108,7 +118,7 @@ impl CliError {
     /// 2 for invalid input or usage, 1 for a run that failed.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Self::Scenario(_) | Self::ChecksFailed { .. } | Self::Usage(_) => 2,
+            Self::Scenario(_) | Self::ChecksFailed { .. } | Self::Usage(_) | Self::Budget(_) => 2,
             Self::Sweep(e) => match e {
                 crate::sweep::SweepError::File(..)
                 | crate::sweep::SweepError::Scenario(_)
@@ -122,6 +132,7 @@ impl CliError {
             | Self::ValidationFailed { .. }
             | Self::GuaranteeViolated { .. }
             | Self::ExploreFailed { .. }
+            | Self::Overloaded { .. }
             | Self::Regression { .. } => 1,
         }
     }
@@ -140,6 +151,13 @@ impl fmt::Display for CliError {
             Self::Plot(e) => e.fmt(f),
             Self::Validate(e) => e.fmt(f),
             Self::Sweep(e) => e.fmt(f),
+            Self::Budget(e) => write!(f, "refused before running: {e}"),
+            Self::Overloaded { stopped, dir } => write!(
+                f,
+                "{stopped} replication(s) outgrew the memory budget and were stopped; partial \
+                 results and overload.txt are in {}",
+                dir.display()
+            ),
             Self::Regression { failed } => {
                 write!(
                     f,

@@ -6,6 +6,7 @@
 //! numbers whatever the thread count. Rayon's indexed `collect` keeps replication order, and
 //! every sum runs in that order, so the summary files are byte-identical with 1 or N threads.
 
+pub mod budget;
 pub mod output;
 pub mod semantics;
 
@@ -13,6 +14,7 @@ use std::fmt;
 
 use rayon::prelude::*;
 
+pub use budget::{BudgetError, Estimate, Plan, StageLoad, estimate, plan};
 pub use output::{OutputError, RunManifest, manifest, utc_now as output_utc_now, write_results};
 pub use semantics::{ConditionCheck, SemanticsCheck, Violation, target_name};
 
@@ -20,7 +22,7 @@ use crate::metrics::ReplicationSummary;
 use crate::scenario::Scenario;
 use crate::sim::SimDuration;
 use crate::stats::{Interval, t_interval};
-use crate::world::{SimError, run_replication};
+use crate::world::{Overload, SimError, run_replication_within};
 
 /// Results of every replication of one configuration (a cell; one per variant from the
 /// fault-tolerance work on).
@@ -95,6 +97,20 @@ pub struct RunResult {
     pub cells: Vec<CellResult>,
     /// Kernel events processed over all replications.
     pub kernel_events: u64,
+    /// Replications stopped before their end because they outgrew their memory budget, in
+    /// (variant, replication) order. Their metrics cover the window up to the stop.
+    pub stopped: Vec<Stopped>,
+}
+
+/// A replication stopped by its memory budget.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stopped {
+    /// Variant label.
+    pub variant: String,
+    /// Replication number.
+    pub replication: u32,
+    /// What grew.
+    pub overload: Overload,
 }
 
 /// A replication that failed; rerun it alone with the seed and replication shown.
@@ -127,7 +143,8 @@ impl fmt::Display for ReplicationError {
 impl std::error::Error for ReplicationError {}
 
 /// Runs every replication of every variant of `scenario` with master seed `seed` on
-/// `threads` threads. `progress` receives simulated time covered, for progress bars only.
+/// `threads` threads, with no memory budget. `progress` receives simulated time covered, for
+/// progress bars only.
 ///
 /// Replication r of every variant uses the same seeds, so variants meet the same workload and
 /// faults (common random numbers) and their differences can be paired.
@@ -137,21 +154,35 @@ pub fn run(
     threads: usize,
     progress: &(dyn Fn(SimDuration) + Sync),
 ) -> Result<RunResult, ReplicationError> {
+    run_within(scenario, seed, threads, None, progress)
+}
+
+/// [`run`], stopping each replication that holds more than `stop_line` bytes of heap (see
+/// [`budget::plan`]); the stopped ones are listed in [`RunResult::stopped`].
+pub fn run_within(
+    scenario: &Scenario,
+    seed: u64,
+    threads: usize,
+    stop_line: Option<u64>,
+    progress: &(dyn Fn(SimDuration) + Sync),
+) -> Result<RunResult, ReplicationError> {
     let reps = scenario.replications;
     let jobs = scenario.variants.len() as u32 * reps;
     let job = |job: u32| {
         let (v, r) = ((job / reps) as usize, job % reps);
-        run_replication(scenario, v, seed, r, progress).map_err(|source| ReplicationError {
-            variant: scenario.variants[v].label.clone(),
-            replication: r,
-            seed,
-            source,
+        run_replication_within(scenario, v, seed, r, stop_line, progress).map_err(|source| {
+            ReplicationError {
+                variant: scenario.variants[v].label.clone(),
+                replication: r,
+                seed,
+                source,
+            }
         })
     };
     // One flat, indexed job list: rayon's collect keeps the order (variant, replication).
     // One thread runs in the caller's thread: no pool, so a caller that is itself a pool
     // worker (a sweep point) does not spin waiting on a nested pool.
-    let results: Vec<ReplicationSummary> = if threads <= 1 {
+    let results: Vec<(ReplicationSummary, Option<Overload>)> = if threads <= 1 {
         (0..jobs).map(job).collect::<Result<_, _>>()?
     } else {
         rayon::ThreadPoolBuilder::new()
@@ -160,8 +191,21 @@ pub fn run(
             .expect("a thread pool of this size can be built")
             .install(|| (0..jobs).into_par_iter().map(job).collect::<Result<_, _>>())?
     };
-    let kernel_events = results.iter().map(|r| r.kernel_events).sum();
-    let mut results = results.into_iter();
+    let kernel_events = results.iter().map(|r| r.0.kernel_events).sum();
+    let mut stopped = Vec::new();
+    let mut summaries = Vec::with_capacity(results.len());
+    for (job, (summary, overload)) in results.into_iter().enumerate() {
+        if let Some(overload) = overload {
+            let (v, r) = (job / reps as usize, job as u32 % reps);
+            stopped.push(Stopped {
+                variant: scenario.variants[v].label.clone(),
+                replication: r,
+                overload,
+            });
+        }
+        summaries.push(summary);
+    }
+    let mut results = summaries.into_iter();
     let cells = scenario
         .variants
         .iter()
@@ -177,6 +221,7 @@ pub fn run(
         seed,
         cells,
         kernel_events,
+        stopped,
     })
 }
 

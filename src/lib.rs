@@ -23,6 +23,7 @@
 //! | [`fault`] | fault models (crashes, correlated crashes, partitions, link spikes, scripted faults) and the per-replication fault plan |
 //! | [`ft`] | fault tolerance: failure detectors (fixed-timeout heartbeat, phi-accrual) |
 //! | [`metrics`] | metric definitions and the per-replication recorder |
+//! | [`memory`] | the memory budget: a per-thread counting allocator, the machine's default budget, sizes |
 //! | [`scenario`] | the RON schema, defaults and validation |
 //! | [`world`] | one replication: the mutable state the kernel drives |
 //! | [`experiment`] | replications in parallel, aggregation, the guarantee oracle across replications, the results directory |
@@ -51,6 +52,7 @@ pub mod explore;
 pub mod fault;
 pub mod ft;
 pub mod gate;
+pub mod memory;
 pub mod metrics;
 pub mod model;
 pub mod partition;

@@ -6,6 +6,11 @@ use std::process::ExitCode;
 use clap::Parser;
 use faultline::cli::{Cli, execute};
 
+/// Counts each thread's heap, so that a replication that outgrows its memory budget is
+/// stopped with a report instead of failing in the allocator (see `faultline::memory`).
+#[global_allocator]
+static ALLOCATOR: faultline::memory::CountingAllocator = faultline::memory::CountingAllocator;
+
 fn main() -> ExitCode {
     // A closed stdout pipe (e.g. `| head`) ends the program quietly instead of panicking.
     #[cfg(unix)]

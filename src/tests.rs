@@ -3,6 +3,7 @@
 
 mod alloc;
 mod analytic;
+mod budget;
 mod determinism;
 mod examples;
 mod faults;

@@ -23,6 +23,7 @@ mod keys;
 mod logs;
 mod recovery;
 mod replicas;
+mod run;
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -36,6 +37,7 @@ pub use event::Event;
 use keys::{KeySet, StateCopy, WindowTable};
 use logs::OutputLog;
 use replicas::Dedup;
+pub use run::{Holder, HolderKind, Overload, STEP_EVENTS, run_replication_within};
 
 use crate::fault::FaultPlan;
 use crate::ft::replication::StateSource;
@@ -1079,7 +1081,21 @@ impl<'s> World<'s> {
     }
 
     /// Closes the replication: checks conservation and produces the summary.
-    pub fn finish(mut self, engine: &Engine<Event>) -> Result<ReplicationSummary, SimError> {
+    pub fn finish(self, engine: &Engine<Event>) -> Result<ReplicationSummary, SimError> {
+        let end = self.scenario.metrics.end;
+        self.finish_at(engine, end)
+    }
+
+    /// Closes a replication stopped at `end` (its end, or earlier when it outgrew its memory
+    /// budget): metrics cover the measurement window up to `end`.
+    fn finish_at(
+        mut self,
+        engine: &Engine<Event>,
+        end: SimTime,
+    ) -> Result<ReplicationSummary, SimError> {
+        if end < self.scenario.metrics.end {
+            self.recorder.stop_at(end);
+        }
         let graph = self.graph();
         let on_wire = self.channels.in_transit();
         debug_assert_eq!(
@@ -1121,7 +1137,7 @@ impl<'s> World<'s> {
         pending.extend(self.channels.messages_in_transit().map(|e| e.id));
         // Cut off the wire, waiting for their sender's replacement to send them again.
         pending.extend(self.resend.iter().map(|&(_, _, e)| e.id));
-        let losses = self.ledger.losses(&pending, self.scenario.metrics.end);
+        let losses = self.ledger.losses(&pending, end);
         let lost = losses.len() as u64;
         // Service still in progress at the end is busy time too (otherwise utilisation and
         // CPU-seconds would lose about ρ·E[S] per instance).
@@ -1239,9 +1255,9 @@ impl Handler<Event> for World<'_> {
     }
 }
 
-/// Runs replication `replication` of variant number `variant` of `scenario` to its end.
-/// `progress` is called with the simulated time covered since its last call, for progress
-/// bars; it cannot affect results.
+/// Runs replication `replication` of variant number `variant` of `scenario` to its end, with
+/// no memory budget. `progress` is called with the simulated time covered since its last
+/// call, for progress bars; it cannot affect results.
 pub fn run_replication(
     scenario: &Scenario,
     variant: usize,
@@ -1249,23 +1265,6 @@ pub fn run_replication(
     replication: u32,
     progress: &(dyn Fn(SimDuration) + Sync),
 ) -> Result<ReplicationSummary, SimError> {
-    let mut engine = Engine::with_capacity(4096);
-    let mut world = World::new(
-        scenario,
-        &scenario.variants[variant],
-        master_seed,
-        replication,
-        &mut engine,
-    );
-    let end = scenario.metrics.end;
-    const CHUNKS: u64 = 50;
-    let mut reached = SimTime::ZERO;
-    for k in 1..=CHUNKS {
-        let horizon = SimTime::from_nanos(end.as_nanos() / CHUNKS * k).min(end);
-        let horizon = if k == CHUNKS { end } else { horizon };
-        engine.run_until(horizon, &mut world);
-        progress(horizon - reached);
-        reached = horizon;
-    }
-    world.finish(&engine)
+    run_replication_within(scenario, variant, master_seed, replication, None, progress)
+        .map(|(summary, _)| summary)
 }

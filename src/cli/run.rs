@@ -8,6 +8,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::CliError;
 use crate::experiment::{self, MetricSummary};
+use crate::memory::{self, Budget, Bytes};
 use crate::scenario;
 use crate::sim::SimDuration;
 
@@ -36,6 +37,11 @@ pub struct Args {
     /// Do not show a progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// Memory the run may use, e.g. 4G or 512M (default: 3/4 of this machine's memory
+    /// limit). A replication that outgrows its share is stopped and reported; a run that
+    /// cannot fit is refused before it starts.
+    #[arg(long, value_name = "SIZE", value_parser = memory::parse_size)]
+    pub max_memory: Option<u64>,
 }
 
 /// Runs the scenario and writes its results.
@@ -53,11 +59,33 @@ pub fn run(args: Args) -> Result<(), CliError> {
         }
     };
     scenario.set_seed(seed);
-    let threads = args.threads.map(|t| t as usize).unwrap_or_else(|| {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    });
+    // Everything that can fail before the run, fails before it: the output directory, then
+    // the memory budget.
+    let parent = experiment::output::check_root(&args.out, &scenario.name)
+        .map_err(|e| CliError::Usage(format!("--out: {e}")))?;
+    for stale in experiment::output::stale_partials(&parent) {
+        eprintln!(
+            "warning: {} is left over from a run that was killed before it finished; it holds \
+             no complete result: delete it (rm -r)",
+            stale.display()
+        );
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let budget = args.max_memory.map_or_else(Budget::machine, Budget::given);
+    let plan = experiment::plan(&scenario, budget, cores).map_err(CliError::Budget)?;
+    let threads = match args.threads.map(|t| t as usize) {
+        Some(t) if t > plan.parallel => {
+            eprintln!(
+                "note: --threads {t} lowered to {}: the memory budget of {budget} holds {} \
+                 replications at once (results do not depend on the thread count)",
+                plan.parallel, plan.parallel
+            );
+            plan.parallel
+        }
+        Some(t) => t,
+        None => plan.parallel,
+    };
+    print_estimate(&plan, threads);
 
     let total_ns = scenario.metrics.end.as_nanos()
         * u64::from(scenario.replications)
@@ -90,23 +118,32 @@ pub fn run(args: Args) -> Result<(), CliError> {
         }
     };
     let started_utc = experiment::output_utc_now();
-    let result = experiment::run(&scenario, seed, threads, &progress).map_err(CliError::Run)?;
+    let result = experiment::run_within(&scenario, seed, threads, Some(plan.stop_line), &progress)
+        .map_err(CliError::Run)?;
     bar.finish_and_clear();
     let wall = started.elapsed().as_secs_f64();
 
     let command_line = std::env::args().collect::<Vec<_>>().join(" ");
     let manifest = experiment::manifest(&result, &command_line, threads, started_utc, wall);
-    let dir = experiment::write_results(&result, &args.out, &manifest).map_err(CliError::Output)?;
-
-    // Charts are redrawn from the CSVs just written (as `faultline plot` would); a chart
-    // that cannot be drawn does not undo a finished run.
-    let charts = match crate::plot::draw_all(&dir) {
-        Ok(paths) => paths.len(),
-        Err(e) => {
-            eprintln!("warning: charts not drawn: {e}");
-            0
-        }
+    // Charts are drawn from the CSVs just written (as `faultline plot` would), before the
+    // directory is renamed into place; a chart that cannot be drawn does not undo a finished
+    // run.
+    let charts = std::cell::Cell::new(0);
+    let draw = |tmp: &std::path::Path| match crate::plot::draw_all(tmp) {
+        Ok(paths) => charts.set(paths.len()),
+        Err(e) => eprintln!("warning: charts not drawn: {e}"),
     };
+    let dir = experiment::write_results(&result, &args.out, &manifest, &draw)
+        .map_err(CliError::Output)?;
+    let charts = charts.get();
+    if !result.stopped.is_empty() {
+        eprintln!();
+        eprint!("{}", experiment::budget::overload_report(&result));
+        return Err(CliError::Overloaded {
+            stopped: result.stopped.len(),
+            dir,
+        });
+    }
     print_table(&result);
     let checks = result.semantics();
     print_semantics(&checks);
@@ -137,6 +174,35 @@ pub fn run(args: Args) -> Result<(), CliError> {
         });
     }
     Ok(())
+}
+
+/// Prints the estimate of a large run before it starts (more than 10⁸ kernel events, or
+/// replications of more than 256 MiB), and every stage whose offered load reaches 1.
+fn print_estimate(plan: &experiment::Plan, threads: usize) {
+    let e = &plan.estimate;
+    if e.kernel_events > 1e8 || e.replication_bytes > 256 << 20 {
+        eprintln!(
+            "estimate: about {:.1e} kernel events; {} per replication, {threads} at once; \
+             {} of results kept; output about {}; memory budget {}",
+            e.kernel_events,
+            Bytes(e.replication_bytes),
+            Bytes(e.results_bytes),
+            Bytes(e.output_bytes),
+            plan.budget
+        );
+    }
+    for s in e.overloaded() {
+        eprintln!(
+            "warning: stage `{}` has offered load ρ = {:.2} ({:.0} events/s arrive, it serves \
+             at most {:.0}/s): its queue grows without bound, and each replication will be \
+             stopped when it holds {}",
+            s.operator,
+            s.rho,
+            s.arrival_rate,
+            s.capacity,
+            Bytes(plan.stop_line)
+        );
+    }
 }
 
 /// Prints each variant's guarantees per condition — how many episodes fell under each, the

@@ -70,6 +70,9 @@ pub struct RunManifest {
     pub kernel_events: u64,
     /// How to rerun exactly.
     pub reproduce: String,
+    /// Whether every replication ran to its end (false: some outgrew the memory budget and
+    /// were stopped; `overload.txt` says which and why).
+    pub complete: bool,
 }
 
 /// FNV-1a 64-bit hash: stable, dependency-free, enough to tell scenario texts apart.
@@ -392,14 +395,66 @@ pub fn manifest(
         wall_time_s,
         kernel_events: result.kernel_events,
         reproduce: "faultline run scenario.ron (the resolved copy in this directory holds the seed and replications)".to_string(),
+        complete: result.stopped.is_empty(),
     }
 }
 
-/// Writes the results directory under `root` and returns its path.
+/// Checks, before a run starts, that its results can be written under `root`: creates
+/// `root/<scenario>/` and a probe file in it. A `--out` that is a file, or a directory that
+/// cannot be written, then fails in a second instead of after the whole run.
+pub fn check_root(root: &Path, scenario: &str) -> Result<PathBuf, OutputError> {
+    let err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| OutputError { path, source }
+    };
+    if root.exists() && !root.is_dir() {
+        return Err(OutputError {
+            path: root.to_path_buf(),
+            source: io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                "it is a file, not a directory; give --out a directory",
+            ),
+        });
+    }
+    let parent = root.join(scenario);
+    std::fs::create_dir_all(&parent).map_err(err(&parent))?;
+    let probe = parent.join(format!(".probe-{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(err(&probe))?;
+    std::fs::remove_file(&probe).map_err(err(&probe))?;
+    Ok(parent)
+}
+
+/// Temporary directories left in `dir` by runs that were killed before they finished
+/// (`.NAME.partial-PID` whose process no longer runs on this machine), sorted. They hold no
+/// complete result; delete them. Directories of processes still running (another run in
+/// progress) are not listed. On a shared file system a PID may belong to another machine, so
+/// they are reported, never deleted.
+pub fn stale_partials(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut stale: Vec<PathBuf> = entries
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let pid = name.strip_prefix('.')?.rsplit_once(".partial-")?.1;
+            let pid: u32 = pid.parse().ok()?;
+            let alive = pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists();
+            (!alive && e.path().is_dir()).then(|| e.path())
+        })
+        .collect();
+    stale.sort();
+    stale
+}
+
+/// Writes the results directory under `root` and returns its path. `finish` runs on the
+/// complete temporary directory before it is renamed into place (the CLI draws the charts
+/// there), so a directory that exists has its charts too.
 pub fn write_results(
     result: &RunResult,
     root: &Path,
     manifest: &RunManifest,
+    finish: &dyn Fn(&Path),
 ) -> Result<PathBuf, OutputError> {
     let err = |path: &Path| {
         let path = path.to_path_buf();
@@ -419,7 +474,7 @@ pub fn write_results(
     }
     std::fs::create_dir(&tmp).map_err(err(&tmp))?;
     let json = serde_json::to_string_pretty(manifest).expect("manifest always serialises");
-    let files = [
+    let mut files = vec![
         ("manifest.json", json + "\n"),
         ("scenario.ron", result.scenario.resolved_text()),
         ("summary.csv", summary_csv(result)),
@@ -431,10 +486,14 @@ pub fn write_results(
         ("semantics.csv", semantics_csv(result)),
         ("violations.csv", violations_csv(result)),
     ];
+    if !result.stopped.is_empty() {
+        files.push(("overload.txt", super::budget::overload_report(result)));
+    }
     for (name, content) in files {
         let path = tmp.join(name);
         std::fs::write(&path, content).map_err(err(&path))?;
     }
+    finish(&tmp);
     // Never overwrite: runs started in the same second get a numeric suffix.
     for k in 1.. {
         let dir = if k == 1 {
@@ -483,6 +542,48 @@ fn utc_from_unix(secs: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The finishing step (the charts) runs on the temporary directory, with every file
+    /// already in it and before the run directory exists: a run directory that exists is
+    /// complete, charts included.
+    #[test]
+    fn the_finishing_step_runs_before_the_directory_is_renamed_into_place() {
+        let scenario = crate::tests::parse(
+            r#"(version: 1, name: "finish", seed: 1, replications: 2, duration_s: 2.0,
+                cluster: (nodes: [(name: "n", cores: 1)]),
+                operators: [
+                  (name: "src", kind: Source(arrivals: Poisson(rate_per_s: 10.0), keys: Uniform(count: 1))),
+                  (name: "out", kind: Sink, inputs: [(from: "src")]),
+                ])"#,
+        );
+        let result = crate::experiment::run(&scenario, 1, 1, &|_| {}).unwrap();
+        let root = std::env::temp_dir().join(format!("faultline-finish-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let m = manifest(&result, "test", 1, "2026-12-02T00:00:00Z".into(), 0.0);
+        let seen = std::cell::RefCell::new(None);
+        let dir = write_results(&result, &root, &m, &|tmp: &Path| {
+            let name = tmp.file_name().unwrap().to_string_lossy().into_owned();
+            let complete = ["summary.csv", "timeseries.csv", "manifest.json"]
+                .iter()
+                .all(|f| tmp.join(f).is_file());
+            let siblings = std::fs::read_dir(tmp.parent().unwrap()).unwrap().count();
+            *seen.borrow_mut() = Some((name, complete, siblings));
+        })
+        .unwrap();
+        let (name, complete, siblings) = seen.into_inner().expect("the finishing step ran");
+        assert!(
+            name.starts_with('.') && name.contains(".partial-"),
+            "{name}"
+        );
+        assert!(complete, "files were missing when the finishing step ran");
+        assert_eq!(
+            siblings, 1,
+            "the run directory existed before the finishing step"
+        );
+        assert!(dir.join("summary.csv").is_file());
+        assert!(stale_partials(&root.join("finish")).is_empty());
+        std::fs::remove_dir_all(&root).unwrap();
+    }
 
     #[test]
     fn utc_formatting_matches_known_dates() {

@@ -148,6 +148,7 @@ pub fn check(
             .collect(),
         kernel_events: summary.kernel_events,
         scenario: scenario.clone(),
+        stopped: Vec::new(),
     };
     if let Some(v) = result
         .semantics()

@@ -241,6 +241,11 @@ impl AvailabilityTracker {
         }
     }
 
+    /// Moves the window's end earlier, to `end` (not before the warm-up's end).
+    pub fn stop_at(&mut self, end: SimTime) {
+        self.end = end.clamp(self.warmup, self.end);
+    }
+
     /// Closes the window and reports (system availability, mean instance availability,
     /// system down time \[s\]) plus the episodes.
     pub fn finish(mut self) -> AvailabilitySummary {

@@ -104,6 +104,36 @@ impl<E> Engine<E> {
         }
         self.now = self.now.max(horizon);
     }
+
+    /// Like [`run_until`](Self::run_until), but stops once `events` events have been handled
+    /// in this call; returns whether `horizon` was reached (the clock is then parked there).
+    /// Lets a caller look at the world every so many events (progress, the memory budget)
+    /// however dense or sparse the events are in simulated time.
+    pub fn run_until_or_after(
+        &mut self,
+        horizon: SimTime,
+        events: u64,
+        world: &mut impl Handler<E>,
+    ) -> bool {
+        let limit = self.processed.saturating_add(events);
+        while self.processed < limit {
+            let Some((at, event)) = self.queue.pop_due(horizon) else {
+                self.now = self.now.max(horizon);
+                return true;
+            };
+            debug_assert!(at >= self.now, "event queue went back in time");
+            self.now = at;
+            self.processed += 1;
+            world.handle(
+                event,
+                &mut Ctx {
+                    now: at,
+                    queue: &mut self.queue,
+                },
+            );
+        }
+        false
+    }
 }
 
 #[cfg(test)]
@@ -133,5 +163,22 @@ mod tests {
         assert_eq!(engine.processed(), 3);
         engine.run_until(SimTime::from_nanos(1000), &mut world);
         assert_eq!(world.0.last(), Some(&(50, 0)));
+    }
+
+    #[test]
+    fn a_bounded_run_stops_after_its_events_and_resumes_identically() {
+        let mut bounded = Engine::new();
+        bounded.schedule_at(SimTime::ZERO, 5);
+        let mut a = Countdown(Vec::new());
+        let horizon = SimTime::from_nanos(1000);
+        assert!(!bounded.run_until_or_after(horizon, 2, &mut a));
+        assert_eq!((a.0.len(), bounded.now()), (2, SimTime::from_nanos(10)));
+        while !bounded.run_until_or_after(horizon, 2, &mut a) {}
+        let mut whole = Engine::new();
+        whole.schedule_at(SimTime::ZERO, 5);
+        let mut b = Countdown(Vec::new());
+        whole.run_until(horizon, &mut b);
+        assert_eq!(a.0, b.0);
+        assert_eq!((bounded.now(), bounded.processed()), (horizon, 6));
     }
 }

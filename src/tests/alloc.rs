@@ -1,66 +1,28 @@
 //! No heap allocation per simulated event.
 //!
-//! A counting global allocator (for this unit-test binary only) counts allocations and
-//! reallocations per thread, so tests running in parallel on other threads do not disturb the
+//! The counting global allocator ([`crate::memory::CountingAllocator`]) counts allocations
+//! and reallocations per thread, so tests running in parallel on other threads do not disturb the
 //! count. Each test builds a replication, runs a first stretch of simulated time so that every
 //! growable buffer reaches its working size (instance queues, ready queues, window tables, the
 //! window scratch buffer, the event heap), then runs a second stretch of at least 200 000
 //! kernel events and asserts that it allocated (almost) nothing. Engine, world and recorder
 //! are used directly, as `world::run_replication` does, so only the simulation loop is counted.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::path::Path;
 
+use crate::memory::CountingAllocator;
 use crate::scenario::{self, Scenario};
 use crate::sim::{Engine, SimTime};
 use crate::world::{Event, World};
 
-/// `System`, counting the allocations and reallocations of the calling thread.
-struct PerThreadCounting;
-
-thread_local! {
-    /// Const-initialised and without a destructor, so accessing it never allocates (no lazy
-    /// initialisation, no destructor registration) and never recurses into the allocator.
-    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-}
-
-#[inline]
-fn count_one() {
-    // `try_with` rather than `with`: never panic inside the allocator, even during thread
-    // teardown.
-    let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
-}
-
-// SAFETY: every method forwards to `System` unchanged; counting has no effect on memory.
-unsafe impl GlobalAlloc for PerThreadCounting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count_one();
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count_one();
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count_one();
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
+/// The library's own counting allocator, installed for this unit-test binary (as the binary
+/// installs it): the budget tests need its byte counts too.
 #[global_allocator]
-static GLOBAL: PerThreadCounting = PerThreadCounting;
+static GLOBAL: CountingAllocator = CountingAllocator;
 
 /// Allocations made by this thread so far.
 fn allocations() -> u64 {
-    ALLOCATIONS.with(Cell::get)
+    crate::memory::thread_allocations()
 }
 
 fn load(relative: &str) -> Scenario {

@@ -1,0 +1,199 @@
+//! Running one replication to its end — or, when it outgrows its memory budget, stopping it
+//! cleanly and saying what grew.
+//!
+//! The kernel runs in steps of at most [`STEP_EVENTS`] kernel events (and at most 1/50 of the
+//! run's simulated time), so progress moves steadily however dense the events are, and the
+//! heap the replication holds ([`memory::thread_net_bytes`]) is looked at every step. An
+//! unstable model — an arrival rate above a stage's capacity, a checkpoint that never
+//! completes so that replay buffers grow — grows without bound; at the stop line the
+//! replication ends at the current instant, its metrics cover the window up to it, and an
+//! [`Overload`] names the largest holders of events. The stop line is a number of bytes that
+//! depends on the budget alone, and the bytes are counted from the replication's own
+//! requests, so the stop instant does not depend on the thread count.
+
+use super::{BARRIER_ID, Engine, Event, SimError, World};
+use crate::memory;
+use crate::metrics::ReplicationSummary;
+use crate::model::OperatorKind;
+use crate::scenario::Scenario;
+use crate::sim::{SimDuration, SimTime};
+
+/// Kernel events between two looks at progress and the heap.
+pub const STEP_EVENTS: u64 = 1 << 16;
+
+/// Why a replication was stopped before its end, and what grew.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Overload {
+    /// When it was stopped.
+    pub at: SimTime,
+    /// Heap the replication held then \[bytes\].
+    pub held_bytes: u64,
+    /// Its stop line \[bytes\].
+    pub limit_bytes: u64,
+    /// Kernel events pending then (messages on the wire, timers).
+    pub pending_kernel_events: u64,
+    /// The largest holders of events, largest first (at most [`Overload::HOLDERS`]).
+    pub holders: Vec<Holder>,
+    /// Checkpoints completed before the stop (a replay buffer that only grows means none
+    /// completes).
+    pub checkpoints_completed: u32,
+}
+
+impl Overload {
+    /// How many holders a report lists.
+    pub const HOLDERS: usize = 5;
+}
+
+/// One buffer of events at an instance.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Holder {
+    /// Operator name.
+    pub operator: String,
+    /// Instance index within the operator.
+    pub index: u32,
+    /// The node it runs on.
+    pub node: String,
+    /// Which buffer.
+    pub kind: HolderKind,
+    /// Events it held.
+    pub events: u64,
+    /// Offered load of the instance over the run so far: its arrival rate times its mean
+    /// service time over its servers (for input queues of operators that serve events).
+    pub offered_load: Option<f64>,
+    /// Arrivals per second at the instance over the run so far.
+    pub arrival_rate: f64,
+}
+
+/// The kind of buffer a [`Holder`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HolderKind {
+    /// Events waiting to be served.
+    InputQueue,
+    /// A source's retained events, kept for replay until a checkpoint completes.
+    ReplayBuffer,
+    /// An output log kept for local replay until downstream checkpoints.
+    OutputLog,
+}
+
+impl HolderKind {
+    /// Short description for reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::InputQueue => "input queue",
+            Self::ReplayBuffer => "replay buffer (events kept until a checkpoint completes)",
+            Self::OutputLog => "output log (events kept until downstream checkpoints)",
+        }
+    }
+}
+
+/// Runs replication `replication` of variant number `variant` of `scenario`; with
+/// `limit_bytes`, stops it once it holds more heap than that. Returns its summary and, when
+/// it was stopped, why. `progress` is called with the simulated time covered since its last
+/// call, for progress bars; neither it nor the limit's checks affect results.
+pub fn run_replication_within(
+    scenario: &Scenario,
+    variant: usize,
+    master_seed: u64,
+    replication: u32,
+    limit_bytes: Option<u64>,
+    progress: &(dyn Fn(SimDuration) + Sync),
+) -> Result<(ReplicationSummary, Option<Overload>), SimError> {
+    let start = memory::thread_net_bytes();
+    let mut engine = Engine::with_capacity(4096);
+    let mut world = World::new(
+        scenario,
+        &scenario.variants[variant],
+        master_seed,
+        replication,
+        &mut engine,
+    );
+    let end = scenario.metrics.end;
+    const CHUNKS: u64 = 50;
+    let mut chunk = 1;
+    let mut reached = SimTime::ZERO;
+    // Bytes the progress callback left allocated on this thread (a progress bar's buffers):
+    // not the replication's.
+    let mut foreign: i64 = 0;
+    loop {
+        let horizon = if chunk == CHUNKS {
+            end
+        } else {
+            SimTime::from_nanos(end.as_nanos() / CHUNKS * chunk).min(end)
+        };
+        let at_horizon = engine.run_until_or_after(horizon, STEP_EVENTS, &mut world);
+        let now = engine.now();
+        let before = memory::thread_net_bytes();
+        progress(now - reached);
+        foreign += memory::thread_net_bytes() - before;
+        reached = now;
+        if let Some(limit) = limit_bytes {
+            let held = (memory::thread_net_bytes() - start - foreign).max(0) as u64;
+            if held > limit && now < end {
+                let overload = world.overload(&engine, held, limit);
+                let summary = world.finish_at(&engine, now)?;
+                return Ok((summary, Some(overload)));
+            }
+        }
+        if at_horizon {
+            if chunk == CHUNKS {
+                break;
+            }
+            chunk += 1;
+        }
+    }
+    Ok((world.finish(&engine)?, None))
+}
+
+impl World<'_> {
+    /// What holds the events of a replication stopped at `engine.now()`.
+    fn overload(&self, engine: &Engine<Event>, held_bytes: u64, limit_bytes: u64) -> Overload {
+        let now = engine.now();
+        let elapsed_s = now.as_secs_f64().max(1e-9);
+        let mut holders = Vec::new();
+        for s in &self.instances {
+            let node = &self.scenario.cluster.nodes[s.node.index()];
+            let arrival_rate = s.enqueued as f64 / elapsed_s;
+            let service_ns = match &s.op.kind {
+                OperatorKind::Map { service, .. } | OperatorKind::Window { service, .. } => {
+                    Some(service.mean_ns())
+                }
+                OperatorKind::Source { .. } | OperatorKind::Sink => None,
+            };
+            let servers = f64::from(s.op.threads.min(node.cores).max(1));
+            let holder = |kind, events| Holder {
+                operator: s.op.name.clone(),
+                index: s.index,
+                node: node.name.clone(),
+                kind,
+                events,
+                offered_load: match kind {
+                    HolderKind::InputQueue => {
+                        service_ns.map(|ns| arrival_rate * ns * 1e-9 / node.speed / servers)
+                    }
+                    _ => None,
+                },
+                arrival_rate,
+            };
+            let queued = s.queue.iter().filter(|q| q.event.id != BARRIER_ID).count() as u64;
+            holders.push(holder(HolderKind::InputQueue, queued));
+            if let Some(src) = &s.source {
+                holders.push(holder(HolderKind::ReplayBuffer, src.retained.len() as u64));
+            }
+            if let Some(log) = &s.log {
+                holders.push(holder(HolderKind::OutputLog, log.events().count() as u64));
+            }
+        }
+        // Largest first; ties in instance order (the sort is stable).
+        holders.sort_by_key(|h| std::cmp::Reverse(h.events));
+        holders.retain(|h| h.events > 0);
+        holders.truncate(Overload::HOLDERS);
+        Overload {
+            at: now,
+            held_bytes,
+            limit_bytes,
+            pending_kernel_events: engine.queue().len() as u64,
+            holders,
+            checkpoints_completed: self.last_completed,
+        }
+    }
+}
