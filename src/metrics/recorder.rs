@@ -549,15 +549,14 @@ impl Recorder {
     }
 
     /// Ends the run early at `end` (a replication stopped by its memory budget): the
-    /// measurement window and the series stop there. A stop before the warm-up's end leaves
-    /// an empty window, whose rates and means are NaN.
+    /// measurement window stops there, the series at the last whole bucket before it. A stop
+    /// before the warm-up's end leaves an empty window, whose rates and means are NaN.
     pub fn stop_at(&mut self, end: SimTime) {
         let end = end.max(self.config.warmup).min(self.config.end);
         self.config.end = end;
         self.availability.stop_at(end);
-        let buckets = end
-            .as_nanos()
-            .div_ceil(self.config.bucket.as_nanos().max(1));
+        // Whole buckets only: a last bucket cut by the stop would read as a drop in rate.
+        let buckets = end.as_nanos() / self.config.bucket.as_nanos().max(1);
         self.series.truncate(buckets.max(1) as usize);
     }
 
