@@ -4,9 +4,10 @@
 //! processed again); the episodes say when each fault struck and when its recovery ended.
 //! Episodes whose spans `[fault, recovered]` overlap form one *incident*: their effects cannot
 //! be told apart (a second crash during a recovery, two nodes down at once), so an incident
-//! is judged by its weakest member. An event dated `t` is blamed on the last incident that
-//! began at or before `t` — a recovery's replays and drops come after its fault and before
-//! the next one — and within it on its first episode that fell back, else its first episode.
+//! is judged by its weakest member. An event dated `t` is blamed on the latest incident that
+//! fell back among those that could have touched it — begun by `t`, still acting when the
+//! event was created — else on the last incident begun by `t`; within an incident, on its
+//! first episode that fell back, else its first episode.
 //! What happens before the first fault is blamed on nothing: no strategy may lose or
 //! duplicate anything then.
 
@@ -26,45 +27,56 @@ pub struct Unblamed {
 /// Adds to each episode's `lost` and `duplicated` the events blamed on it; `episodes` are in
 /// fault order, `losses` and `duplicates` are (creation, time) pairs of events (any order).
 ///
-/// An event can only be hurt by a fault that struck after it was created: it is blamed on
-/// the weakest incident that began between its creation and the loss or duplicate (a replay
-/// of a rollback may arrive after a later, masked fault), and if none did, on the last
-/// incident that began before it.
+/// An event can only be hurt by an incident that was still acting when it was created (its
+/// fault struck before the loss or duplicate, and its recovery — detection, restore, the end
+/// of catch-up — reached past the event's creation): it is blamed on the latest such
+/// incident that fell back (a replay of a rollback may arrive after a later, masked fault),
+/// and if none did, on the last incident that began before it.
 pub fn blame(
     episodes: &mut [Episode],
     losses: &[(SimTime, SimTime)],
     duplicates: &[(SimTime, SimTime)],
 ) -> Unblamed {
-    // Incidents as (start time, index of the episode that answers for it).
-    let mut incidents: Vec<(SimTime, usize)> = Vec::new();
-    let mut incident_end = SimTime::ZERO;
+    // Incidents as (start, reach, index of the episode that answers for it), by start.
+    let mut incidents: Vec<(SimTime, SimTime, usize)> = Vec::new();
     for (k, e) in episodes.iter().enumerate() {
-        let end = e.recovered_at.unwrap_or(SimTime::NEVER);
+        let reach = reach(e);
         match incidents.last_mut() {
-            Some((_, answer)) if e.fault_at <= incident_end => {
+            Some((_, end, answer)) if e.fault_at <= *end => {
                 if episodes[*answer].condition == Condition::Primary
                     && e.condition == Condition::Fallback
                 {
                     *answer = k;
                 }
-                incident_end = incident_end.max(end);
+                *end = (*end).max(reach);
             }
-            _ => {
-                incidents.push((e.fault_at, k));
-                incident_end = end;
-            }
+            _ => incidents.push((e.fault_at, reach, k)),
         }
     }
+    // Latest reach among incidents 0..=k: scanning back, once it falls below an event's
+    // creation no earlier incident can have touched the event.
+    let reach_so_far: Vec<SimTime> = incidents
+        .iter()
+        .scan(SimTime::ZERO, |m, &(_, r, _)| {
+            *m = (*m).max(r);
+            Some(*m)
+        })
+        .collect();
     let mut unblamed = Unblamed::default();
     let mut count = |(created, t): (SimTime, SimTime), episodes: &mut [Episode], lost: bool| {
-        let last = incidents.partition_point(|&(start, _)| start <= t);
-        let first = incidents[..last].partition_point(|&(start, _)| start < created);
-        let answer = incidents[first..last]
-            .iter()
+        let last = incidents.partition_point(|&(start, _, _)| start <= t);
+        // The latest incident that fell back and could have touched the event: it began
+        // before the loss or duplicate and was still acting when the event was created.
+        let fallback = (0..last)
             .rev()
-            .find(|&&(_, e)| episodes[e].condition == Condition::Fallback)
-            .or_else(|| last.checked_sub(1).map(|k| &incidents[k]))
-            .map(|&(_, e)| e);
+            .take_while(|&k| reach_so_far[k] >= created)
+            .map(|k| incidents[k])
+            .find(|&(_, reach, e)| {
+                reach >= created && episodes[e].condition == Condition::Fallback
+            });
+        let answer = fallback
+            .or_else(|| last.checked_sub(1).map(|k| incidents[k]))
+            .map(|(_, _, e)| e);
         match answer {
             Some(e) if lost => episodes[e].lost += 1,
             Some(e) => episodes[e].duplicated += 1,
@@ -79,6 +91,17 @@ pub fn blame(
         count(d, episodes, false);
     }
     unblamed
+}
+
+/// Until when an episode may act on events: its recovery's end, and at least its detection
+/// and restore — a crash masked by a live copy is "recovered" at once, yet the rollback it
+/// falls back to happens at its detection and rolls back events created before it.
+fn reach(e: &Episode) -> SimTime {
+    let end = e.recovered_at.unwrap_or(SimTime::NEVER);
+    [e.detected_at, e.restored_at]
+        .into_iter()
+        .flatten()
+        .fold(end, SimTime::max)
 }
 
 #[cfg(test)]
@@ -135,6 +158,30 @@ mod tests {
         // C never recovers: anything after 20 s is C's.
         blame(&mut e, &[(t(21.0), t(99.0)), (t(21.0), t(100.0))], &[]);
         assert_eq!(e[2].lost, 2);
+    }
+
+    /// Found by the explorer (seed 1202, case 74): a crash masked by active copies counts as
+    /// recovered at once, yet at its detection it fell back to a global rollback, which rolled
+    /// back events created between the crash and the detection; their replays, duplicated
+    /// after a later hang, are the crash's, not the hang's.
+    #[test]
+    fn an_event_created_between_a_fault_and_its_rollback_is_the_rollbacks() {
+        let mut a = AvailabilityTracker::new(2, t(0.0), t(100.0));
+        a.open_episode(EpisodeKind::NodeCrash, 0, t(14.0), &[0]);
+        a.suspicion(0, t(14.8), true);
+        a.fall_back_latest();
+        a.instance_down(1, t(19.0));
+        a.open_episode(EpisodeKind::Hang, 1, t(19.0), &[1]);
+        a.instance_up(1, t(20.0));
+        let mut e = a.finish().episodes;
+        assert_eq!(
+            e[0].recovered_at,
+            Some(t(14.0)),
+            "masked: recovered at once"
+        );
+        blame(&mut e, &[], &[(t(14.5), t(21.0)), (t(15.0), t(21.0))]);
+        // Created after the rollback: the hang's (the last incident before it).
+        assert_eq!((e[0].duplicated, e[1].duplicated), (1, 1));
     }
 
     #[test]
