@@ -83,6 +83,20 @@ impl OutputLog {
         self.marks.clear();
     }
 
+    /// Records `event` sent to downstream instance `target` outside the normal routing (sent
+    /// again after its first send was voided on the wire); false if `target` is not
+    /// downstream.
+    pub(super) fn push_for(&mut self, target: InstanceId, event: DataEvent) -> bool {
+        match self.target.iter().position(|&t| t == target) {
+            Some(s) => {
+                self.slots[s].push_back(event);
+                self.pushed[s] += 1;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Events logged for `target`, oldest first.
     pub(super) fn for_target(&self, target: InstanceId) -> impl Iterator<Item = DataEvent> + '_ {
         self.target
@@ -194,14 +208,16 @@ impl World<'_> {
         }
     }
 
-    /// Whether instance `i` crashed after the last complete checkpoint (everything since it
-    /// counts: logs hold what followed it).
+    /// Whether instance `i` crashed after the last complete checkpoint started (everything
+    /// since it counts: logs hold what followed it). Since its start, not its completion: an
+    /// instance that acknowledged the checkpoint and crashed before the others did lost what
+    /// followed its barrier, though the checkpoint completed after the crash.
     fn crashed_since_checkpoint(&self, i: InstanceId) -> bool {
         let since = self
             .checkpoints
             .as_ref()
-            .and_then(|c| c.last_complete())
-            .map_or(SimTime::ZERO, |(_, t)| t);
+            .and_then(|c| c.last_complete_started())
+            .unwrap_or(SimTime::ZERO);
         self.instances[i.index()]
             .crashed_at
             .is_some_and(|t| t >= since)

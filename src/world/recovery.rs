@@ -215,6 +215,12 @@ impl World<'_> {
         });
         self.recorder.replayed(mine.len() as u64);
         for (to, e) in mine {
+            // Logged like any output: the log a replacement had on restart holds only what it
+            // emitted since, and if this copy is voided again by the receiver's failure, the
+            // receiver's replacement must find it in this log.
+            if let Some(log) = self.instances[i.index()].log.as_mut() {
+                log.push_for(to, e);
+            }
             self.send_one(i, to, e, cx);
         }
     }
