@@ -70,6 +70,8 @@ pub struct CheckpointCoordinator {
     next_id: u32,
     in_progress: Option<InProgress>,
     last_complete: Option<(u32, SimTime)>,
+    /// When the last complete checkpoint started.
+    last_complete_started: Option<SimTime>,
     completed: u32,
     aborted: u32,
 }
@@ -82,6 +84,7 @@ impl CheckpointCoordinator {
             next_id: 1,
             in_progress: None,
             last_complete: None,
+            last_complete_started: None,
             completed: 0,
             aborted: 0,
         }
@@ -118,6 +121,7 @@ impl CheckpointCoordinator {
             return false;
         }
         self.last_complete = Some((checkpoint, now));
+        self.last_complete_started = Some(p.started);
         self.in_progress = None;
         self.completed += 1;
         true
@@ -147,6 +151,11 @@ impl CheckpointCoordinator {
     /// Id and completion time of the last complete checkpoint.
     pub fn last_complete(&self) -> Option<(u32, SimTime)> {
         self.last_complete
+    }
+
+    /// When the last complete checkpoint started (its barriers left the sources).
+    pub fn last_complete_started(&self) -> Option<SimTime> {
+        self.last_complete_started
     }
 
     /// Checkpoints completed and aborted so far.
