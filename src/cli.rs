@@ -84,6 +84,8 @@ pub enum CliError {
         /// Metrics that regressed.
         failed: usize,
     },
+    /// The gate cannot compare with (or write) the baseline as asked (exit 2).
+    GateRefused(crate::gate::Refusal),
     /// Validation ran and some checks failed (exit 1); the report says which.
     ValidationFailed {
         /// Checks that failed.
@@ -118,7 +120,11 @@ impl CliError {
     /// 2 for invalid input or usage, 1 for a run that failed.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Self::Scenario(_) | Self::ChecksFailed { .. } | Self::Usage(_) | Self::Budget(_) => 2,
+            Self::Scenario(_)
+            | Self::ChecksFailed { .. }
+            | Self::Usage(_)
+            | Self::Budget(_)
+            | Self::GateRefused(_) => 2,
             Self::Sweep(e) => match e {
                 crate::sweep::SweepError::File(..)
                 | crate::sweep::SweepError::Scenario(_)
@@ -164,6 +170,7 @@ impl fmt::Display for CliError {
                     "{failed} gated metric(s) regressed beyond the statistical tolerance"
                 )
             }
+            Self::GateRefused(r) => write!(f, "the gate refuses: {r}"),
             Self::ValidationFailed { failed } => {
                 write!(f, "{failed} validation checks failed; see the report")
             }

@@ -14,7 +14,9 @@
 //! | `cost_vs_recovery` | cost (`cost_bytes`: network plus checkpoint bytes; `network_bytes` for older results) against `recovery_time_mean_s`, one labelled point per variant, intervals in both directions | `summary.csv` |
 //!
 //! One series is drawn per variant, in order of first appearance, and a variant keeps its
-//! colour across charts. A chart whose input file is missing, or whose values are all
+//! colour across charts. A line with more points than the plot is pixels wide is drawn from
+//! [`decimate`]d points (four per pixel column, the same envelope), so a chart's size does not
+//! grow with the run's length. A chart whose input file is missing, or whose values are all
 //! undefined (`NaN`, e.g. recovery times of a run without faults), is skipped.
 //!
 //! Following the project's rule that results are files, this module never runs a simulation
@@ -27,6 +29,7 @@
 
 mod charts;
 mod csv;
+mod decimate;
 pub(crate) mod frame;
 mod results;
 
@@ -37,6 +40,7 @@ use std::sync::Once;
 
 use plotters::style::FontStyle;
 
+pub use decimate::decimate;
 use results::Results;
 
 /// The result files a run directory can hold; at least one is needed.

@@ -42,9 +42,26 @@ fn parse_metric(s: &str) -> Result<(String, bool), String> {
     }
 }
 
-/// Reruns the scenario and compares (or updates) the baseline; exit 1 on a regression.
+/// What the gate does once the scenario has run.
+enum Plan {
+    /// Write the baseline, keeping the metrics of the existing one if any.
+    Update(Option<Baseline>),
+    /// Compare with this baseline.
+    Compare(Baseline),
+}
+
+/// Reruns the scenario and compares (or updates) the baseline; exit 1 on a regression, exit 2
+/// when the gate refuses the comparison (see [`gate::Refusal`]).
 pub fn run(args: Args) -> Result<(), CliError> {
     let scenario = scenario::load(&args.scenario)?;
+    // Everything that can be refused without a run is refused before one.
+    let plan = if args.update {
+        Plan::Update(gate::read(&args.baseline).map_err(CliError::GateRefused)?)
+    } else {
+        let baseline = gate::load(&args.baseline).map_err(CliError::GateRefused)?;
+        gate::check_rerun(&baseline, &scenario).map_err(CliError::GateRefused)?;
+        Plan::Compare(baseline)
+    };
     let seed = args.seed.or(scenario.seed).unwrap_or(1);
     let threads = args
         .threads
@@ -66,61 +83,11 @@ pub fn run(args: Args) -> Result<(), CliError> {
             reproduce: format!("faultline run {} --seed {seed}", args.scenario.display()),
         });
     }
-    let existing: Option<Baseline> = std::fs::read_to_string(&args.baseline)
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok());
-    if args.update {
-        // Keep the metrics the baseline gates; default to availability.
-        let metrics: Vec<(String, bool)> = match &existing {
-            Some(b) => b
-                .metrics
-                .iter()
-                .map(|g| (g.metric.clone(), g.higher_is_better))
-                .collect(),
-            None => DEFAULT_METRICS
-                .iter()
-                .map(|m| (m.to_string(), true))
-                .collect(),
-        };
-        // Once each, in first-seen order (the baseline lists them per variant).
-        let mut metrics: Vec<(String, bool)> = metrics
-            .into_iter()
-            .chain(args.metrics.iter().cloned())
-            .fold(Vec::new(), |mut acc, m| {
-                if !acc.iter().any(|(name, _)| *name == m.0) {
-                    acc.push(m);
-                }
-                acc
-            });
-        if let Some(unknown) = metrics
-            .iter()
-            .find(|(name, _)| result.cells.iter().all(|c| c.values(name).is_empty()))
-        {
-            return Err(CliError::Usage(format!(
-                "{:?} is not a metric of summary.csv for this scenario",
-                unknown.0
-            )));
-        }
-        metrics.shrink_to_fit();
-        let baseline = gate::baseline(&result, &metrics);
-        let text = serde_json::to_string_pretty(&baseline).expect("baselines serialise") + "\n";
-        std::fs::write(&args.baseline, text).map_err(|e| {
-            CliError::Usage(format!("cannot write {}: {e}", args.baseline.display()))
-        })?;
-        println!(
-            "baseline {} written: {} gated metric(s), seed {seed}",
-            args.baseline.display(),
-            baseline.metrics.len()
-        );
-        return Ok(());
-    }
-    let baseline = existing.ok_or_else(|| {
-        CliError::Usage(format!(
-            "{} is missing or not a baseline; create it with --update",
-            args.baseline.display()
-        ))
-    })?;
-    let rows = gate::compare(&baseline, &result);
+    let baseline = match plan {
+        Plan::Update(existing) => return update(&args, existing.as_ref(), &result, seed),
+        Plan::Compare(baseline) => baseline,
+    };
+    let rows = gate::compare(&baseline, &result).map_err(CliError::GateRefused)?;
     println!(
         "{:<18} {:<22} {:>22} {:>22} {:>11} {:>10}  verdict",
         "variant", "metric", "baseline", "now", "worse by", "tolerance"
@@ -147,5 +114,46 @@ pub fn run(args: Args) -> Result<(), CliError> {
     if failed > 0 {
         return Err(CliError::Regression { failed });
     }
+    Ok(())
+}
+
+/// `--update`: writes the baseline from this run, gating what the old one gated (availability
+/// when there is none, or it gated nothing) plus every `--metric`.
+fn update(
+    args: &Args,
+    existing: Option<&Baseline>,
+    result: &experiment::RunResult,
+    seed: u64,
+) -> Result<(), CliError> {
+    let kept: Vec<(String, bool)> = match existing {
+        Some(b) if !b.metrics.is_empty() => b
+            .metrics
+            .iter()
+            .map(|g| (g.metric.clone(), g.higher_is_better))
+            .collect(),
+        _ => DEFAULT_METRICS
+            .iter()
+            .map(|m| (m.to_string(), true))
+            .collect(),
+    };
+    // Once each, in first-seen order (the baseline lists them per variant).
+    let metrics: Vec<(String, bool)> =
+        kept.into_iter()
+            .chain(args.metrics.iter().cloned())
+            .fold(Vec::new(), |mut acc, m| {
+                if !acc.iter().any(|(name, _)| *name == m.0) {
+                    acc.push(m);
+                }
+                acc
+            });
+    let baseline = gate::baseline(result, &metrics).map_err(CliError::GateRefused)?;
+    let text = serde_json::to_string_pretty(&baseline).expect("baselines serialise") + "\n";
+    std::fs::write(&args.baseline, text)
+        .map_err(|e| CliError::Usage(format!("cannot write {}: {e}", args.baseline.display())))?;
+    println!(
+        "baseline {} written: {} gated metric(s), seed {seed}",
+        args.baseline.display(),
+        baseline.metrics.len()
+    );
     Ok(())
 }
