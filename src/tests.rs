@@ -7,6 +7,7 @@ mod determinism;
 mod examples;
 mod faults;
 mod guarantees;
+mod hostile_input;
 mod mechanisms;
 mod recovery;
 mod replication;
