@@ -13,6 +13,7 @@ mod recovery;
 mod replication;
 mod scenario_errors;
 mod scenario_files;
+mod sweep_errors;
 
 use std::path::{Path, PathBuf};
 
