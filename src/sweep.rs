@@ -214,7 +214,7 @@ pub fn load(file_path: &Path) -> Result<Sweep, SweepError> {
         .map_err(|e| {
             fail(
                 Some((e.span.start.line, e.span.start.col)),
-                e.code.to_string(),
+                scenario::shorten_quoted(&e.code.to_string()),
             )
         })?;
     let spans = locate::Spans::new(&text);

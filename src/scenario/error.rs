@@ -88,7 +88,7 @@ impl ScenarioError {
             path: path.into(),
             line,
             column,
-            message: explain(&e.code),
+            message: super::input::shorten_quoted(&explain(&e.code)),
         }
     }
 }

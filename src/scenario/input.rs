@@ -207,6 +207,40 @@ pub fn excerpt(text: &str, max_chars: usize) -> String {
     }
 }
 
+/// `message` (a parser's, which quotes what it found in full) with every quoted part —
+/// between backquotes or double quotes — longer than [`EXCERPT_CHARS`] cut to an excerpt,
+/// and the whole cut to a few lines' worth.
+pub fn shorten_quoted(message: &str) -> String {
+    const MAX_MESSAGE_CHARS: usize = 2000;
+    let mut out = String::new();
+    let mut rest = message;
+    while let Some(open) = rest.find(['`', '"']) {
+        let quote = rest[open..].chars().next().unwrap_or('`');
+        out.push_str(&rest[..=open]);
+        let after = &rest[open + 1..];
+        let Some(close) = after.find(quote) else {
+            rest = after;
+            continue;
+        };
+        let inner = &after[..close];
+        let n = inner.chars().count();
+        if n > EXCERPT_CHARS {
+            let cut: String = inner.chars().take(EXCERPT_CHARS).collect();
+            out.push_str(&format!("{cut}…{quote} ({n} characters)"));
+        } else {
+            out.push_str(inner);
+            out.push(quote);
+        }
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    if out.chars().count() > MAX_MESSAGE_CHARS {
+        let cut: String = out.chars().take(MAX_MESSAGE_CHARS).collect();
+        return format!("{cut}… (message cut at {MAX_MESSAGE_CHARS} characters)");
+    }
+    out
+}
+
 /// How many characters of a name or path [`excerpt`] shows in messages.
 pub const EXCERPT_CHARS: usize = 60;
 
@@ -400,6 +434,21 @@ mod tests {
             lines[MAX_LISTED_ROWS].contains("5 more bad rows"),
             "{lines:?}"
         );
+    }
+
+    #[test]
+    fn parser_messages_quote_only_excerpts() {
+        let long = "x".repeat(1000);
+        let m = shorten_quoted(&format!(
+            "Unexpected field `{long}`, expected `name` or \"a\""
+        ));
+        assert!(m.starts_with("Unexpected field `xxx"), "{m}");
+        assert!(
+            m.contains("…` (1000 characters), expected `name` or \"a\""),
+            "{m}"
+        );
+        assert_eq!(shorten_quoted("no quotes"), "no quotes");
+        assert_eq!(shorten_quoted("odd ` quote"), "odd ` quote");
     }
 
     #[test]

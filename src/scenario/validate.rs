@@ -708,7 +708,7 @@ fn build_graph(
             if is_sink[from] {
                 p.push(
                     format!("{ipath}.from"),
-                    format!("{:?} is a Sink and has no output", input.from),
+                    format!("{} is a Sink and has no output", quoted(&input.from)),
                 );
             }
             let routing = build_routing(
@@ -818,8 +818,8 @@ fn build_graph(
             p.push(
                 format!("operators[{i}]"),
                 format!(
-                    "{:?} has no downstream operator; every path must end in a Sink",
-                    spec.name
+                    "{} has no downstream operator; every path must end in a Sink",
+                    quoted(&spec.name)
                 ),
             );
         }
