@@ -6,6 +6,7 @@ mod analytic;
 mod determinism;
 mod examples;
 mod faults;
+mod fuzz;
 mod guarantees;
 mod hostile_input;
 mod mechanisms;

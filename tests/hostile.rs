@@ -168,3 +168,68 @@ fn check_returns_on_a_symlink_loop_and_a_fifo() {
         assert!(stderr(&result).contains("FIFO"), "{}", stderr(&result));
     }
 }
+
+/// Copies the tree `from` to `to`.
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for e in fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &target);
+        } else {
+            fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+/// `check` on mangled copies of shipped files (the library's fuzz test covers thousands;
+/// this covers the binary's exit path): never a panic, only exit 0, 1 or 2.
+#[test]
+fn check_on_mutants_exits_only_with_0_1_or_2() {
+    let tmp = TempDir::new("hostile", "check-mutants");
+    let root = tmp.path().join("scenarios");
+    copy_tree(&manifest_path("scenarios"), &root);
+    let files = [
+        "sweeps/availability-vs-mttf.ron",
+        "sweeps/checkpoint-interval.ron",
+        "sensor-monitoring.ron",
+        "examples/crash-and-failover.ron",
+    ];
+    // xorshift64: a fixed, dependency-free sequence.
+    let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+    let mut next = move |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n.max(1) as u64) as usize
+    };
+    let mut codes = Vec::new();
+    for file in files {
+        let path = root.join(file);
+        let original = fs::read(&path).unwrap();
+        for k in 0..6 {
+            let mut text = original.clone();
+            let at = next(text.len());
+            match k % 3 {
+                0 => text.insert(at, b"\xFF(\")"[next(4)]),
+                1 => text.truncate(at),
+                _ => {
+                    let end = (at + 1 + next(20)).min(text.len());
+                    text.drain(at..end);
+                }
+            }
+            fs::write(&path, &text).unwrap();
+            let result = faultline_in(tmp.path(), &["check", path.to_str().unwrap()]);
+            let code = result.status.code();
+            assert!(
+                matches!(code, Some(0..=2)) && !stderr(&result).contains("panicked"),
+                "{file} mutant {k}: exit {code:?}\n{}",
+                stderr(&result)
+            );
+            codes.push(code);
+        }
+        fs::write(&path, &original).unwrap();
+    }
+    assert!(codes.contains(&Some(2)), "no mutant was refused: {codes:?}");
+}
