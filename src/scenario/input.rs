@@ -92,6 +92,7 @@ impl fmt::Display for InputError {
             Self::InvalidUtf8 {
                 path, line, column, ..
             } => write!(f, "{}:{line}:{column}: {}", path.display(), self.reason()),
+            Self::Io { path, source } => write!(f, "cannot read {}: {source}", path.display()),
             _ => write!(f, "{}: {}", self.path().display(), self.reason()),
         }
     }
