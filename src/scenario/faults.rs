@@ -504,6 +504,7 @@ pub(super) fn build_faults(
         };
         if let (Some(m), Some(end_s)) = (&model, end_s) {
             check_fault_count(m, end_s, spec, &path, p);
+            check_first_fault(m, end_s, &path, p);
         }
         if let Some(m) = model {
             setup.models.push(m);
@@ -584,6 +585,43 @@ fn check_fault_count(
                 "expects about {expected:.0} fault events per replication ({how}), more than the \
                  {MAX_FAULTS_PER_MODEL} one fault model may draw; make the faults rarer or \
                  duration_s shorter"
+            ),
+        );
+    }
+}
+
+/// The smallest value `d` can draw \[ns\]: 0 for distributions unbounded below.
+fn earliest_ns(d: &DurationDist) -> f64 {
+    match d {
+        DurationDist::Const(v) => v.as_nanos() as f64,
+        DurationDist::Uniform { low_ns, .. } => *low_ns,
+        DurationDist::Empirical { values } => {
+            values.iter().min().map_or(0.0, |v| v.as_nanos() as f64)
+        }
+        DurationDist::Exp { .. }
+        | DurationDist::LogNormal { .. }
+        | DurationDist::Weibull { .. } => 0.0,
+    }
+}
+
+/// Refuses a random fault model that can never fire: its first fault comes one time to
+/// failure (or gap) after the start, and the shortest it can draw is at or after the end.
+fn check_first_fault(model: &FaultModelConfig, end_s: f64, path: &str, p: &mut Problems) {
+    let (first, field) = match model {
+        FaultModelConfig::Crash { ttf, .. }
+        | FaultModelConfig::GroupCrash { ttf, .. }
+        | FaultModelConfig::ColdStandby { ttf, .. } => (ttf, "ttf_s"),
+        FaultModelConfig::Recurring { gap, .. } => (gap, "gap_s"),
+        FaultModelConfig::Scripted(_) => return,
+    };
+    let earliest_s = earliest_ns(first) / NS_PER_S;
+    if earliest_s >= end_s {
+        p.push(
+            format!("{path}.{field}"),
+            format!(
+                "draws no value below {earliest_s} s, but the run ends at {end_s} s \
+                 (duration_s), so this fault model would never fire; make {field} shorter or \
+                 duration_s longer"
             ),
         );
     }

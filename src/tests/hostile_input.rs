@@ -223,6 +223,26 @@ fn faults_that_can_never_fire_are_refused() {
         "faults[2].instance",
         &["is 1", "has 1 instances"],
     );
+    // Random models whose shortest first draw is past the end (60 s).
+    let problems = problems_of(
+        &dir,
+        &scenario_text(
+            r#"Crash(nodes: Workers, ttf_s: Const(60.0), repair_s: Const(1.0)),
+               GroupCrash(nodes: ["a", "b"], ttf_s: Uniform(low: 70.0, high: 80.0), repair_s: Const(1.0)),
+               RandomPartitions(groups: (a: ["a"], b: ["b"]), gap_s: Const(100.0), duration_s: Const(1.0)),
+               Crash(nodes: Workers, ttf_s: Uniform(low: 59.0, high: 80.0), repair_s: Const(1.0)),
+               Crash(nodes: Workers, ttf_s: Exp(mean: 1000.0), repair_s: Const(1.0)),"#,
+            "Const(1.0)",
+        ),
+    );
+    assert_eq!(problems.len(), 3, "{problems:#?}");
+    assert_says(
+        &problems[0],
+        "faults[0].ttf_s",
+        &["no value below 60 s", "never fire"],
+    );
+    assert_says(&problems[1], "faults[1].ttf_s", &["no value below 70 s"]);
+    assert_says(&problems[2], "faults[2].gap_s", &["no value below 100 s"]);
     std::fs::remove_dir_all(dir).unwrap();
 }
 
