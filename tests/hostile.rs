@@ -233,3 +233,34 @@ fn check_on_mutants_exits_only_with_0_1_or_2() {
     }
     assert!(codes.contains(&Some(2)), "no mutant was refused: {codes:?}");
 }
+
+/// A 2³¹-step range once aborted `check` (and 10⁸ steps took 31 s): now refused at once,
+/// with the limit stated.
+#[test]
+fn check_refuses_a_huge_grid_at_once() {
+    let tmp = TempDir::new("hostile", "huge-grid");
+    let dir = tmp.path().join("sweeps");
+    fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("huge.ron");
+    fs::write(
+        &file,
+        format!(
+            "(version: 1, name: \"huge\", base: {:?}, axes: [(path: \"duration_s\", range: (from: 10.0, to: 20.0, steps: 2147483648))])",
+            manifest_path("tests/fixtures/sweep-base.ron").display().to_string()
+        ),
+    )
+    .unwrap();
+    let started = Instant::now();
+    let result = faultline_in(tmp.path(), &["check", file.to_str().unwrap()]);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(result.status.code(), Some(2), "{}", stderr(&result));
+    assert!(
+        stderr(&result).contains("huge.ron:1:") && stderr(&result).contains("100000 points"),
+        "{}",
+        stderr(&result)
+    );
+}
