@@ -126,9 +126,9 @@ impl CliError {
             | Self::Budget(_)
             | Self::GateRefused(_) => 2,
             Self::Sweep(e) => match e {
-                crate::sweep::SweepError::File(..)
+                crate::sweep::SweepError::File { .. }
                 | crate::sweep::SweepError::Scenario(_)
-                | crate::sweep::SweepError::Path(_) => 2,
+                | crate::sweep::SweepError::Path { .. } => 2,
                 _ => 1,
             },
             Self::Run(_)

@@ -106,6 +106,10 @@ pub struct FaultPlan {
     pub partitions: Vec<NetworkPartition>,
     /// Link spikes referred to by `SpikeStart`/`SpikeEnd`.
     pub spikes: Vec<LinkSpike>,
+    /// The first model (by index) that had more than [`MAX_FAULTS_PER_MODEL`] events before
+    /// the horizon: its events stop at the cap, so the plan is incomplete and the
+    /// replication must not run on it.
+    pub capped: Option<usize>,
 }
 
 impl FaultPlan {
@@ -120,6 +124,7 @@ impl FaultPlan {
         spikes: Vec<LinkSpike>,
     ) -> Self {
         let mut events = Vec::new();
+        let mut capped = None;
         for (i, model) in models.iter_mut().enumerate() {
             let mut rng = SimRng::seed_from_u64(derive_seed(
                 master_seed,
@@ -137,9 +142,18 @@ impl FaultPlan {
                 now = at;
                 count += 1;
                 // A model producing a million faults in one replication is a scenario mistake
-                // (e.g. a mean time to failure of microseconds); validation caps the rate, and
-                // this guard keeps a run bounded whatever happens.
+                // (e.g. a mean time to failure of microseconds); validation refuses models
+                // expected to, and this guard keeps a run bounded whatever the draws. Cut
+                // short only if another event was due before the horizon: a plan that
+                // merely reaches the cap is complete.
                 if count >= MAX_FAULTS_PER_MODEL {
+                    if capped.is_none()
+                        && model
+                            .next_fault(now, &mut rng)
+                            .is_some_and(|(at, _)| at < horizon)
+                    {
+                        capped = Some(i);
+                    }
                     break;
                 }
             }
@@ -150,6 +164,7 @@ impl FaultPlan {
             events,
             partitions,
             spikes,
+            capped,
         }
     }
 }
@@ -375,5 +390,31 @@ pub(crate) mod testing {
             }
         }
         Ok(waited)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scripted(n: u64) -> Vec<Box<dyn FaultModel>> {
+        let events = (0..n)
+            .map(|k| (SimTime::from_nanos(k + 1), FaultEvent::PoisonKey { key: k }))
+            .collect();
+        vec![Box::new(ScriptedFaults::new(events))]
+    }
+
+    #[test]
+    fn a_plan_is_marked_capped_only_when_events_were_cut() {
+        let cap = u64::from(MAX_FAULTS_PER_MODEL);
+        let horizon = SimTime::from_nanos(10 * cap);
+        let exact = FaultPlan::generate(&mut scripted(cap), horizon, 1, 0, vec![], vec![]);
+        assert_eq!((exact.events.len() as u64, exact.capped), (cap, None));
+        let over = FaultPlan::generate(&mut scripted(cap + 1), horizon, 1, 0, vec![], vec![]);
+        assert_eq!((over.events.len() as u64, over.capped), (cap, Some(0)));
+        // The extra event falls after the horizon: nothing was cut.
+        let short = SimTime::from_nanos(cap + 1);
+        let past = FaultPlan::generate(&mut scripted(cap + 1), short, 1, 0, vec![], vec![]);
+        assert_eq!(past.capped, None);
     }
 }

@@ -8,6 +8,7 @@
 
 mod error;
 mod faults;
+mod input;
 mod schema;
 mod validate;
 
@@ -17,7 +18,12 @@ use ron::extensions::Extensions;
 use serde::Deserialize;
 
 pub use error::{Problem, ScenarioError};
+pub(crate) use input::name_list;
+pub use input::{
+    EXCERPT_CHARS, InputError, MAX_CSV_BYTES, MAX_RON_BYTES, excerpt, read_input, shorten_quoted,
+};
 pub use schema::*;
+pub(crate) use validate::label_problem;
 
 use crate::fault::FaultSetup;
 use crate::ft::FaultTolerance;
@@ -72,10 +78,7 @@ fn ron_options() -> ron::Options {
 
 /// Loads and validates the scenario file at `path`.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = read_input(path, MAX_RON_BYTES).map_err(ScenarioError::from)?;
     let base_dir = path
         .parent()
         .map(Path::to_path_buf)

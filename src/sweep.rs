@@ -12,6 +12,7 @@
 //! are written from the points' files alone, so their bytes do not depend on how the points
 //! were run.
 
+mod locate;
 pub mod path;
 
 use std::fmt::Write as _;
@@ -108,8 +109,10 @@ pub struct Axis {
 /// A loaded, checked sweep.
 #[derive(Clone, Debug)]
 pub struct Sweep {
-    /// Name.
+    /// Name: a label (`[a-z0-9-]`, checked by [`load`]), safe as a directory name.
     pub name: String,
+    /// The sweep file (errors name it).
+    pub path: PathBuf,
     /// The sweep file (for the output's copy).
     pub file: SweepFile,
     /// The base scenario, parsed.
@@ -122,15 +125,35 @@ pub struct Sweep {
     pub points: Vec<Vec<f64>>,
 }
 
+/// Most grid points a sweep may have (the product of its axes' lengths, and the `steps` of
+/// one range): 100 000. Every point is validated before anything runs, and each is a whole
+/// experiment, so a larger grid is a slip (a range of 2³¹ steps) rather than a study.
+pub const MAX_GRID_POINTS: u64 = 100_000;
+
 /// Why a sweep could not be loaded or run.
 #[derive(Debug)]
 pub enum SweepError {
-    /// The sweep file could not be read or parsed.
-    File(PathBuf, String),
-    /// The base scenario or an edited point is invalid.
+    /// The sweep file could not be read or parsed, or says something impossible: the file,
+    /// the 1-based line and column where known, and what is wrong and how to fix it.
+    File {
+        /// The sweep file.
+        path: PathBuf,
+        /// Line and column of the offending text, where known.
+        at: Option<(usize, usize)>,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+    /// The base scenario or an edited point is invalid (the sweep file is named first).
     Scenario(String),
-    /// A parameter path is wrong.
-    Path(path::PathError),
+    /// A parameter path of the sweep file is wrong.
+    Path {
+        /// The sweep file.
+        file: PathBuf,
+        /// Line and column of the path, where known.
+        at: Option<(usize, usize)>,
+        /// What is wrong with it.
+        error: path::PathError,
+    },
     /// A replication failed.
     Run(String),
     /// Output could not be written.
@@ -139,12 +162,30 @@ pub enum SweepError {
     Output(String),
 }
 
+/// `file:line:col` or `file`.
+fn located(
+    f: &mut std::fmt::Formatter<'_>,
+    file: &Path,
+    at: Option<(usize, usize)>,
+) -> std::fmt::Result {
+    match at {
+        Some((line, col)) => write!(f, "{}:{line}:{col}", file.display()),
+        None => write!(f, "{}", file.display()),
+    }
+}
+
 impl std::fmt::Display for SweepError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::File(p, e) => write!(f, "{}: {e}", p.display()),
+            Self::File { path, at, message } => {
+                located(f, path, *at)?;
+                write!(f, ": {message}")
+            }
             Self::Scenario(e) | Self::Run(e) | Self::Output(e) => f.write_str(e),
-            Self::Path(e) => e.fmt(f),
+            Self::Path { file, at, error } => {
+                located(f, file, *at)?;
+                write!(f, ": {error}")
+            }
             Self::Write(p, e) => write!(f, "cannot write {}: {e}", p.display()),
         }
     }
@@ -152,69 +193,197 @@ impl std::fmt::Display for SweepError {
 
 impl std::error::Error for SweepError {}
 
-/// Loads and checks a sweep file: the base parses, every path names a number, every grid
-/// point is a valid scenario.
+/// Loads and checks a sweep file: its name is a label, its grid is within
+/// [`MAX_GRID_POINTS`], no parameter is edited twice, the base parses, every path names a
+/// number, every variant is the base's and every grid point is a valid scenario.
 pub fn load(file_path: &Path) -> Result<Sweep, SweepError> {
-    let text = std::fs::read_to_string(file_path)
-        .map_err(|e| SweepError::File(file_path.to_path_buf(), e.to_string()))?;
+    let fail = |at: Option<(usize, usize)>, message: String| SweepError::File {
+        path: file_path.to_path_buf(),
+        at,
+        message,
+    };
+    let text = scenario::read_input(file_path, scenario::MAX_RON_BYTES).map_err(|e| match e {
+        scenario::InputError::InvalidUtf8 { line, column, .. } => {
+            fail(Some((line, column)), e.reason())
+        }
+        e => fail(None, e.reason()),
+    })?;
     let file: SweepFile = ron::Options::default()
         .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
         .from_str(&text)
         .map_err(|e| {
-            SweepError::File(
-                file_path.to_path_buf(),
-                format!("{}:{}: {}", e.span.start.line, e.span.start.col, e.code),
+            fail(
+                Some((e.span.start.line, e.span.start.col)),
+                scenario::shorten_quoted(&e.code.to_string()),
             )
         })?;
+    let spans = locate::Spans::new(&text);
     if file.version != SWEEP_VERSION {
-        return Err(SweepError::File(
-            file_path.to_path_buf(),
+        return Err(fail(
+            spans.field("version"),
             format!(
-                "version {} is not supported (expected {SWEEP_VERSION})",
+                "version {} is not supported (expected {SWEEP_VERSION}); set `version: {SWEEP_VERSION}`",
                 file.version
             ),
         ));
     }
-    let dir = file_path.parent().unwrap_or(Path::new("."));
-    let base_path = dir.join(&file.base);
-    let base = scenario::load(&base_path).map_err(|e| SweepError::Scenario(e.to_string()))?;
+    // The name chooses the output directory and appears in Slurm scripts: the scenario
+    // names' rule keeps it one plain path component.
+    if let Some(problem) = scenario::label_problem(&file.name) {
+        return Err(fail(spans.field("name"), format!("name: {problem}")));
+    }
+    if file.axes.is_empty() {
+        return Err(fail(
+            spans.field("axes"),
+            "a sweep needs at least one axis: add `axes: [(path: \"...\", values: [...])]`"
+                .to_string(),
+        ));
+    }
     let mut axes = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    let mut points: u64 = 1;
     for a in &file.axes {
+        let nth = seen.iter().filter(|p| **p == a.path).count();
+        let at = spans.value_of("path", &a.path, nth);
+        let shown = scenario::excerpt(&a.path, scenario::EXCERPT_CHARS);
+        if let Some(problem) = path::check_length(&a.path) {
+            return Err(fail(at, problem));
+        }
+        if seen.contains(&a.path.as_str()) {
+            return Err(fail(
+                at,
+                format!(
+                    "axis {shown} is already an axis; a parameter can vary along one axis only"
+                ),
+            ));
+        }
+        if let Some(k) = file.set.iter().position(|s| s.path == a.path) {
+            return Err(fail(
+                at,
+                format!(
+                    "axis {shown} is also fixed by set[{k}]; the axis would override it: remove \
+                     one of the two"
+                ),
+            ));
+        }
+        seen.push(&a.path);
         let values = match &a.range {
-            Some(r) if a.values.is_empty() => range_values(r).ok_or_else(|| {
-                SweepError::File(
-                    file_path.to_path_buf(),
-                    format!(
-                        "axis `{}`: a range needs steps ≥ 2 and, when log, positive bounds",
-                        a.path
-                    ),
-                )
-            })?,
+            Some(r) if a.values.is_empty() => {
+                let steps_at = at.and_then(|at| spans.field_after(at, "steps"));
+                if u64::from(r.steps) > MAX_GRID_POINTS {
+                    return Err(fail(
+                        steps_at,
+                        format!(
+                            "axis {shown}: range steps is {}, more than the {MAX_GRID_POINTS} \
+                             points a sweep may have",
+                            r.steps
+                        ),
+                    ));
+                }
+                range_values(r).ok_or_else(|| {
+                    fail(
+                        steps_at.or(at),
+                        format!(
+                            "axis {shown}: a range needs steps ≥ 2, finite bounds and, when log, \
+                             positive bounds"
+                        ),
+                    )
+                })?
+            }
             None if !a.values.is_empty() => a.values.clone(),
             _ => {
-                return Err(SweepError::File(
-                    file_path.to_path_buf(),
-                    format!(
-                        "axis `{}`: give either `values: [...]` or `range: (...)`",
-                        a.path
-                    ),
+                return Err(fail(
+                    at,
+                    format!("axis {shown}: give either `values: [...]` or `range: (...)`"),
                 ));
             }
         };
+        points = points
+            .checked_mul(values.len() as u64)
+            .filter(|&n| n <= MAX_GRID_POINTS)
+            .ok_or_else(|| {
+                fail(
+                    spans.field("axes"),
+                    format!(
+                        "the grid has more than {MAX_GRID_POINTS} points (the product of the \
+                         axes' lengths), the most a sweep may have; use fewer values or split \
+                         the sweep"
+                    ),
+                )
+            })?;
         axes.push(Axis {
             path: a.path.clone(),
             values,
         });
     }
-    if axes.is_empty() {
-        return Err(SweepError::File(
-            file_path.to_path_buf(),
-            "a sweep needs at least one axis".to_string(),
-        ));
+    for (k, set) in file.set.iter().enumerate() {
+        let at = spans.value_of("path", &set.path, 0);
+        if let Some(problem) = path::check_length(&set.path) {
+            return Err(fail(at, problem));
+        }
+        if let Some(j) = file.set[..k].iter().position(|s| s.path == set.path) {
+            return Err(fail(
+                spans.value_of("path", &set.path, 1),
+                format!(
+                    "set[{k}] edits {} again (already set[{j}]); keep one",
+                    scenario::excerpt(&set.path, scenario::EXCERPT_CHARS)
+                ),
+            ));
+        }
     }
-    let mut points = vec![Vec::new()];
+    let dir = file_path.parent().unwrap_or(Path::new("."));
+    let base_path = dir.join(&file.base);
+    let base = scenario::load(&base_path).map_err(|e| {
+        SweepError::Scenario(format!(
+            "{}: its base scenario is invalid: {e}",
+            file_path.display()
+        ))
+    })?;
+    let known: Vec<&str> = base
+        .resolved
+        .variants
+        .iter()
+        .map(|v| v.label.as_str())
+        .collect();
+    for v in &file.variants {
+        if !known.contains(&v.as_str()) {
+            let has = if known.is_empty() {
+                "the base scenario declares no variants: leave `variants` out to run its base \
+                 configuration"
+                    .to_string()
+            } else {
+                format!(
+                    "the base scenario's variants are {}",
+                    scenario::name_list(known.iter().copied(), "none")
+                )
+            };
+            return Err(fail(
+                spans.item_of("variants", v),
+                format!(
+                    "variant {} is not in the base scenario; {has}",
+                    scenario::excerpt(v, scenario::EXCERPT_CHARS)
+                ),
+            ));
+        }
+    }
+    // Each path on its own first, so that a wrong one is reported once, located, rather than
+    // as the first grid point's problem.
+    let mut probe = base.resolved.clone();
+    for (p, v) in file
+        .set
+        .iter()
+        .map(|s| (&s.path, s.value))
+        .chain(axes.iter().map(|a| (&a.path, a.values[0])))
+    {
+        path::set(&mut probe, p, v).map_err(|error| SweepError::Path {
+            file: file_path.to_path_buf(),
+            at: spans.value_of("path", p, 0),
+            error,
+        })?;
+    }
+    let mut grid = vec![Vec::new()];
     for axis in &axes {
-        points = points
+        grid = grid
             .into_iter()
             .flat_map(|p| {
                 axis.values.iter().map(move |&v| {
@@ -227,11 +396,12 @@ pub fn load(file_path: &Path) -> Result<Sweep, SweepError> {
     }
     let sweep = Sweep {
         name: file.name.clone(),
+        path: file_path.to_path_buf(),
         file,
         base: base.resolved.clone(),
         base_path,
         axes,
-        points,
+        points: grid,
     };
     // Every point must be a valid scenario before anything runs.
     for k in 0..sweep.points.len() {
@@ -270,31 +440,33 @@ impl Sweep {
     /// the sweep's variants.
     pub fn point_scenario(&self, k: usize) -> Result<scenario::Scenario, SweepError> {
         let mut file = self.base.clone();
+        let path_error = |error| SweepError::Path {
+            file: self.path.clone(),
+            at: None,
+            error,
+        };
         for set in &self.file.set {
-            path::set(&mut file, &set.path, set.value).map_err(SweepError::Path)?;
+            path::set(&mut file, &set.path, set.value).map_err(path_error)?;
         }
         for (axis, &value) in self.axes.iter().zip(&self.points[k]) {
-            path::set(&mut file, &axis.path, value).map_err(SweepError::Path)?;
+            path::set(&mut file, &axis.path, value).map_err(path_error)?;
         }
         if let Some(r) = self.file.replications {
             file.replications = r;
         }
+        // `load` checked that every listed variant is the base's.
         if !self.file.variants.is_empty() {
-            let known: Vec<String> = file.variants.iter().map(|v| v.label.clone()).collect();
-            for v in &self.file.variants {
-                if !known.contains(v) {
-                    return Err(SweepError::Scenario(format!(
-                        "variant `{v}` is not in the base scenario (it has: {})",
-                        known.join(", ")
-                    )));
-                }
-            }
             file.variants
                 .retain(|v| self.file.variants.contains(&v.label));
         }
         let base_dir = self.base_path.parent().unwrap_or(Path::new("."));
-        scenario::from_file(file, &self.base_path, base_dir)
-            .map_err(|e| SweepError::Scenario(format!("point {k} ({}): {e}", self.describe(k))))
+        scenario::from_file(file, &self.base_path, base_dir).map_err(|e| {
+            SweepError::Scenario(format!(
+                "{}: point {k} ({}) is not a valid scenario: {e}",
+                self.path.display(),
+                self.describe(k)
+            ))
+        })
     }
 
     /// `path = value` for every axis of point `k`.

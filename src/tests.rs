@@ -7,12 +7,15 @@ mod budget;
 mod determinism;
 mod examples;
 mod faults;
+mod fuzz;
 mod guarantees;
+mod hostile_input;
 mod mechanisms;
 mod recovery;
 mod replication;
 mod scenario_errors;
 mod scenario_files;
+mod sweep_errors;
 
 use std::path::{Path, PathBuf};
 

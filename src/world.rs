@@ -61,6 +61,15 @@ pub enum SimError {
     /// The end-of-run event count did not balance: a simulator bug. Report it with the seed
     /// and replication printed alongside.
     ConservationViolated(Conservation),
+    /// Fault model `model` (its index in the scenario's `faults`) drew more than
+    /// `cap` events in this replication, so its plan would have been cut short: make its
+    /// faults rarer or the run shorter.
+    FaultPlanCapped {
+        /// Index of the fault model.
+        model: usize,
+        /// The cap ([`crate::fault::MAX_FAULTS_PER_MODEL`]).
+        cap: u32,
+    },
 }
 
 impl fmt::Display for SimError {
@@ -71,6 +80,12 @@ impl fmt::Display for SimError {
                 "event conservation violated (a simulator bug): emitted {} + spawned {} + \
                  replayed {} != delivered {} + absorbed {} + dropped {} + in flight {}",
                 c.emitted, c.spawned, c.replayed, c.delivered, c.absorbed, c.dropped, c.in_flight
+            ),
+            Self::FaultPlanCapped { model, cap } => write!(
+                f,
+                "faults[{model}] drew more than {cap} fault events in this replication; the \
+                 plan would stop there and leave the rest of the run without its faults. Make \
+                 its faults rarer (a longer mean time to failure or gap) or shorten duration_s"
             ),
         }
     }

@@ -21,20 +21,33 @@ pub fn is_sweep_file(path: &Path) -> bool {
     path.components().any(|c| c.as_os_str() == "sweeps")
 }
 
-/// Every `.ron` file below `dir`, sorted.
+/// Deepest directory nesting [`ron_files`] descends below the directory it is given.
+pub const MAX_DEPTH: usize = 32;
+
+/// Every `.ron` file below `dir`, sorted. Symlinked directories are not followed (a link
+/// back to an ancestor would loop forever) and the walk stops [`MAX_DEPTH`] levels down;
+/// symlinks to files are listed like files.
 pub fn ron_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
+    walk(dir, 0, &mut out)?;
+    Ok(out)
+}
+
+fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
     entries.sort_by_key(|e| e.path());
     for e in entries {
         let path = e.path();
-        if path.is_dir() {
-            out.extend(ron_files(&path)?);
-        } else if path.extension().is_some_and(|x| x == "ron") {
+        // `file_type` does not follow symlinks: a symlinked directory is a symlink here.
+        if e.file_type()?.is_dir() {
+            if depth < MAX_DEPTH {
+                walk(&path, depth + 1, out)?;
+            }
+        } else if path.extension().is_some_and(|x| x == "ron") && !path.is_dir() {
             out.push(path);
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Checks every file, reporting each problem to stderr, and fails if any is invalid.
@@ -90,5 +103,41 @@ pub fn run(args: Args) -> Result<(), CliError> {
             failed,
             total: files.len(),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_loop_is_not_followed() {
+        let root =
+            std::env::temp_dir().join(format!("faultline-check-loop-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("a")).unwrap();
+        std::fs::write(root.join("a/one.ron"), "()").unwrap();
+        std::os::unix::fs::symlink("..", root.join("a/up")).unwrap();
+        std::os::unix::fs::symlink(&root, root.join("a/loop.ron")).unwrap();
+        let files = ron_files(&root).unwrap();
+        assert_eq!(files, vec![root.join("a/one.ron")]);
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn the_walk_stops_at_the_depth_limit() {
+        let root =
+            std::env::temp_dir().join(format!("faultline-check-deep-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let mut deep = root.clone();
+        for _ in 0..=MAX_DEPTH + 1 {
+            deep.push("d");
+        }
+        std::fs::create_dir_all(&deep).unwrap();
+        std::fs::write(deep.join("deep.ron"), "()").unwrap();
+        std::fs::write(root.join("d/top.ron"), "()").unwrap();
+        assert_eq!(ron_files(&root).unwrap(), vec![root.join("d/top.ron")]);
+        std::fs::remove_dir_all(&root).unwrap();
     }
 }

@@ -192,6 +192,44 @@ fn emit_slurm(
     let exe = std::env::current_exe()
         .map_err(|e| CliError::Usage(format!("cannot locate the faultline binary: {e}")))?;
     let dir = out.join("slurm");
+    // `#SBATCH` lines are read by sbatch, not by a shell, so values there cannot be quoted:
+    // the job name keeps only plain characters and the log paths must need no quoting.
+    // (`load` already restricts sweep names to labels; this holds whatever the caller.)
+    let name: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let plain = |p: &std::path::Path| -> Result<String, CliError> {
+        let text = p.display().to_string();
+        match text
+            .chars()
+            .find(|c| c.is_whitespace() || c.is_control() || "%'\"\\#$`".contains(*c))
+        {
+            None => Ok(text),
+            Some(c) => Err(CliError::Usage(format!(
+                "--emit-slurm: the output directory {} contains {c:?}, which the scripts' \
+                 #SBATCH --output lines cannot carry; choose an --out path without whitespace, \
+                 quotes, '%', '#', '$', '`' or backslashes",
+                crate::scenario::excerpt(
+                    &out.display().to_string(),
+                    crate::scenario::EXCERPT_CHARS
+                )
+            ))),
+        }
+    };
+    // `%a` is sbatch's array-index pattern: the only '%' allowed.
+    let slurm_dir = plain(&dir)?;
+    let (shard_log, merge_log) = (
+        format!("{slurm_dir}/shard-%a.log"),
+        format!("{slurm_dir}/merge.log"),
+    );
+    let out_disp = plain(&out)?;
     std::fs::create_dir_all(&dir)
         .map_err(|e| CliError::Usage(format!("cannot create {}: {e}", dir.display())))?;
     let q = |p: &std::path::Path| format!("'{}'", p.display().to_string().replace('\'', "'\\''"));
@@ -207,7 +245,7 @@ fn emit_slurm(
          set -euo pipefail\n\
          exec {exe} sweep {file} --shard \"${{SLURM_ARRAY_TASK_ID}}/{n}\" \\\n           --out {shards}/\"${{SLURM_ARRAY_TASK_ID}}\" --resume --quiet --threads \"${{SLURM_CPUS_PER_TASK:-1}}\"\n",
         last = n - 1,
-        log = dir.join("shard-%a.log").display(),
+        log = shard_log,
         exe = q(&exe),
         file = q(&file),
         shards = q(&out.join("shards")),
@@ -222,8 +260,7 @@ fn emit_slurm(
          #SBATCH --output={log}\n\
          set -euo pipefail\n\
          exec {exe} merge {file}{shard_dirs} --out {out}\n",
-        out_disp = out.display(),
-        log = dir.join("merge.log").display(),
+        log = merge_log,
         exe = q(&exe),
         file = q(&file),
         out = q(&out),

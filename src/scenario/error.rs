@@ -1,8 +1,9 @@
 //! Scenario errors: located syntax errors and lists of semantic problems.
 
 use std::fmt;
-use std::io;
 use std::path::PathBuf;
+
+use super::input::InputError;
 
 /// One thing wrong with a scenario, located like `operators[1].inputs\[0\].from`.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,13 +44,9 @@ impl Problems {
 /// Why a scenario could not be loaded.
 #[derive(Debug)]
 pub enum ScenarioError {
-    /// The file could not be read: check the path and permissions.
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The underlying error.
-        source: io::Error,
-    },
+    /// The file could not be read (missing, unreadable, not a regular file, too large):
+    /// check the path. Invalid UTF-8 is a [`ScenarioError::Syntax`] error instead.
+    Input(InputError),
     /// The file is not valid RON for the schema: fix the text at the given position.
     Syntax {
         /// The file.
@@ -91,7 +88,7 @@ impl ScenarioError {
             path: path.into(),
             line,
             column,
-            message: explain(&e.code),
+            message: super::input::shorten_quoted(&explain(&e.code)),
         }
     }
 }
@@ -150,6 +147,26 @@ fn next_token(text: &str, line: usize, column: usize) -> (usize, usize) {
     (l, c)
 }
 
+impl From<InputError> for ScenarioError {
+    /// Invalid UTF-8 becomes a located syntax error; everything else stays an input error.
+    fn from(e: InputError) -> Self {
+        match e {
+            InputError::InvalidUtf8 {
+                ref path,
+                line,
+                column,
+                ..
+            } => Self::Syntax {
+                path: path.clone(),
+                line,
+                column,
+                message: e.reason(),
+            },
+            e => Self::Input(e),
+        }
+    }
+}
+
 /// The parser's message, with a hint where a common mistake is likely.
 fn explain(code: &ron::Error) -> String {
     let message = code.to_string();
@@ -174,7 +191,7 @@ fn explain(code: &ron::Error) -> String {
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Io { path, source } => write!(f, "cannot read {}: {source}", path.display()),
+            Self::Input(e) => e.fmt(f),
             Self::Syntax {
                 path,
                 line,
@@ -213,7 +230,7 @@ impl fmt::Display for ScenarioError {
 impl std::error::Error for ScenarioError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::Io { source, .. } => Some(source),
+            Self::Input(e) => Some(e),
             _ => None,
         }
     }

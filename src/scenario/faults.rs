@@ -4,14 +4,17 @@
 use std::path::Path;
 
 use super::error::Problems;
+use super::input::{BadRows, EXCERPT_CHARS, MAX_CSV_BYTES, excerpt, name_list, read_input};
 use super::schema::*;
-use super::validate::{NS_PER_MS, NS_PER_S, build_dist};
-use crate::fault::{FaultEvent, FaultModelConfig, FaultSetup, LinkSpike, NetworkPartition};
+use super::validate::{NS_PER_MS, NS_PER_S, build_dist, quoted, unknown_node};
+use crate::fault::{
+    FaultEvent, FaultModelConfig, FaultSetup, LinkSpike, MAX_FAULTS_PER_MODEL, NetworkPartition,
+};
 use crate::ft::{
     ActiveReplication, CheckpointConfig, DetectorConfig, FaultTolerance, NoReplication,
     PassiveReplication, Replication, RollbackScope, SnapshotMode, StandbySync, UpstreamBackup,
 };
-use crate::model::{Cluster, DurationDist, Graph, NodeId};
+use crate::model::{Cluster, DurationDist, Graph, NodeId, OperatorKind};
 use crate::sim::{SimDuration, SimTime};
 
 /// Most fault models in one scenario.
@@ -31,7 +34,9 @@ pub(super) fn reserved_nodes(spec: &FaultToleranceSpec, cluster: &Cluster) -> Ve
 
 fn node(cluster: &Cluster, name: &str, path: String, p: &mut Problems) -> Option<NodeId> {
     let n = cluster.node_named(name);
-    p.require(n.is_some(), path, format!("no node named {name:?}"));
+    if n.is_none() {
+        p.push(path, unknown_node(cluster, name));
+    }
     n
 }
 
@@ -234,7 +239,8 @@ pub(super) fn build_faults(
                         p.push(
                             format!("{path}.nodes[{k}]"),
                             format!(
-                                "names {name:?} again (already nodes[{j}]); list each node once"
+                                "names {} again (already nodes[{j}]); list each node once",
+                                quoted(name)
                             ),
                         );
                     }
@@ -394,14 +400,23 @@ pub(super) fn build_faults(
                     p.require(
                         op.is_some(),
                         format!("{path}.operator"),
-                        format!("no operator named {operator:?}"),
+                        format!(
+                            "no operator named {}; the operators are {}",
+                            quoted(operator),
+                            name_list(g.operators.iter().map(|o| o.name.as_str()), "none")
+                        ),
                     );
                     let op = g.operator(op?);
                     let ok = *instance < op.parallelism;
                     p.require(
                         ok,
                         format!("{path}.instance"),
-                        format!("{operator:?} has {} instances", op.parallelism),
+                        format!(
+                            "is {instance}, but {} has {} instances (0 to {})",
+                            quoted(operator),
+                            op.parallelism,
+                            op.parallelism - 1
+                        ),
                     );
                     ok.then(|| op.instance(*instance))
                 });
@@ -445,22 +460,52 @@ pub(super) fn build_faults(
             }
             FaultSpec::Poison { key, at_s } => {
                 check_window(*at_s, None, end_s, &path, p);
+                // Sources draw keys 0..count, and every operator keeps its input's key.
+                let keys = graph.map(|g| {
+                    g.operators
+                        .iter()
+                        .filter_map(|o| match &o.kind {
+                            OperatorKind::Source { keys, .. } => Some(keys.count()),
+                            _ => None,
+                        })
+                        .max()
+                        .unwrap_or(0)
+                });
+                if let Some(count) = keys.filter(|&count| *key >= count) {
+                    p.push(
+                        format!("{path}.key"),
+                        format!(
+                            "is {key}, but the sources only draw keys 0 to {} (keys.count = \
+                             {count}), so this poison event would never be processed; use a \
+                             key below {count}",
+                            count.saturating_sub(1)
+                        ),
+                    );
+                }
                 Some(FaultModelConfig::Scripted(vec![(
                     at(*at_s),
                     FaultEvent::PoisonKey { key: *key },
                 )]))
             }
-            FaultSpec::Trace { path: file } => match read_trace(&base_dir.join(&*file), cluster) {
-                Ok(events) => Some(FaultModelConfig::Scripted(events)),
-                Err(message) => {
-                    p.push(
-                        format!("{path}.path"),
-                        format!("cannot use {file:?}: {message}"),
-                    );
-                    None
+            FaultSpec::Trace { path: file } => {
+                match read_trace(&base_dir.join(&*file), cluster, end_s) {
+                    Ok(events) => Some(FaultModelConfig::Scripted(events)),
+                    Err(lines) => {
+                        for line in lines {
+                            p.push(
+                                format!("{path}.path"),
+                                format!("cannot use {}: {line}", excerpt(file, EXCERPT_CHARS)),
+                            );
+                        }
+                        None
+                    }
                 }
-            },
+            }
         };
+        if let (Some(m), Some(end_s)) = (&model, end_s) {
+            check_fault_count(m, end_s, spec, &path, p);
+            check_first_fault(m, end_s, &path, p);
+        }
         if let Some(m) = model {
             setup.models.push(m);
         }
@@ -468,56 +513,216 @@ pub(super) fn build_faults(
     setup
 }
 
+/// Refuses a fault model expected to draw more than [`MAX_FAULTS_PER_MODEL`] events over
+/// a run of `end_s` seconds: its plan would be cut there and the rest of the run would go
+/// without its faults. Each failure is two events (crash and repair, or an episode's start
+/// and end).
+fn check_fault_count(
+    model: &FaultModelConfig,
+    end_s: f64,
+    spec: &FaultSpec,
+    path: &str,
+    p: &mut Problems,
+) {
+    let s = |d: &DurationDist| d.mean_ns() / NS_PER_S;
+    let (expected, field, how) = match model {
+        FaultModelConfig::Crash {
+            nodes, ttf, repair, ..
+        }
+        | FaultModelConfig::GroupCrash { nodes, ttf, repair } => (
+            2.0 * nodes.len() as f64 * end_s / (s(ttf) + s(repair)),
+            "ttf_s",
+            format!(
+                "2 × {} node(s) × {end_s} s / (mean ttf_s {} s + mean repair_s {} s)",
+                nodes.len(),
+                s(ttf),
+                s(repair)
+            ),
+        ),
+        FaultModelConfig::ColdStandby {
+            nodes,
+            active,
+            ttf,
+            repair,
+            ..
+        } => {
+            // While spares last, `active` nodes fail at once; no node cycles faster than
+            // ttf + repair.
+            let running = 2.0 * f64::from(*active) * end_s / s(ttf);
+            let cycling = 2.0 * nodes.len() as f64 * end_s / (s(ttf) + s(repair));
+            (
+                running.min(cycling),
+                "ttf_s",
+                format!(
+                    "2 × {active} running node(s) × {end_s} s / mean ttf_s {} s",
+                    s(ttf)
+                ),
+            )
+        }
+        FaultModelConfig::Recurring { gap, duration, .. } => (
+            2.0 * end_s / (s(gap) + s(duration)),
+            "gap_s",
+            format!(
+                "2 × {end_s} s / (mean gap_s {} s + mean duration_s {} s)",
+                s(gap),
+                s(duration)
+            ),
+        ),
+        FaultModelConfig::Scripted(events) => (
+            events.len() as f64,
+            if matches!(spec, FaultSpec::Trace { .. }) {
+                "path"
+            } else {
+                "at_s"
+            },
+            "events listed".to_string(),
+        ),
+    };
+    if expected.is_nan() || expected > f64::from(MAX_FAULTS_PER_MODEL) {
+        p.push(
+            format!("{path}.{field}"),
+            format!(
+                "expects about {expected:.0} fault events per replication ({how}), more than the \
+                 {MAX_FAULTS_PER_MODEL} one fault model may draw; make the faults rarer or \
+                 duration_s shorter"
+            ),
+        );
+    }
+}
+
+/// The smallest value `d` can draw \[ns\]: 0 for distributions unbounded below.
+fn earliest_ns(d: &DurationDist) -> f64 {
+    match d {
+        DurationDist::Const(v) => v.as_nanos() as f64,
+        DurationDist::Uniform { low_ns, .. } => *low_ns,
+        DurationDist::Empirical { values } => {
+            values.iter().min().map_or(0.0, |v| v.as_nanos() as f64)
+        }
+        DurationDist::Exp { .. }
+        | DurationDist::LogNormal { .. }
+        | DurationDist::Weibull { .. } => 0.0,
+    }
+}
+
+/// Refuses a random fault model that can never fire: its first fault comes one time to
+/// failure (or gap) after the start, and the shortest it can draw is at or after the end.
+fn check_first_fault(model: &FaultModelConfig, end_s: f64, path: &str, p: &mut Problems) {
+    let (first, field) = match model {
+        FaultModelConfig::Crash { ttf, .. }
+        | FaultModelConfig::GroupCrash { ttf, .. }
+        | FaultModelConfig::ColdStandby { ttf, .. } => (ttf, "ttf_s"),
+        FaultModelConfig::Recurring { gap, .. } => (gap, "gap_s"),
+        FaultModelConfig::Scripted(_) => return,
+    };
+    let earliest_s = earliest_ns(first) / NS_PER_S;
+    if earliest_s >= end_s {
+        p.push(
+            format!("{path}.{field}"),
+            format!(
+                "draws no value below {earliest_s} s, but the run ends at {end_s} s \
+                 (duration_s), so this fault model would never fire; make {field} shorter or \
+                 duration_s longer"
+            ),
+        );
+    }
+}
+
 /// Reads a fault trace: `time_s,kind,target[,value]` lines, kinds `crash`, `repair`, `slow`
-/// (value = factor) and `unslow`; a header line and `#` comments are skipped.
-fn read_trace(path: &Path, cluster: &Cluster) -> Result<Vec<(SimTime, FaultEvent)>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{} ({e})", path.display()))?;
+/// (value = factor) and `unslow`; a header line and `#` comments are skipped. A crash or
+/// slow-down at or after `end_s` would never happen and is an error, like a scripted fault
+/// there. On failure, one line per bad row (the first [`super::input::MAX_LISTED_ROWS`]),
+/// each with its `file:line`.
+fn read_trace(
+    path: &Path,
+    cluster: &Cluster,
+    end_s: Option<f64>,
+) -> Result<Vec<(SimTime, FaultEvent)>, Vec<String>> {
+    let text = read_input(path, MAX_CSV_BYTES).map_err(|e| vec![e.to_string()])?;
     let mut events = Vec::new();
+    let mut bad = BadRows::default();
+    let end = end_s.map(SimTime::from_secs_f64);
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
-        let Ok(t) = fields[0].parse::<f64>() else {
-            if n == 0 {
-                continue; // header
-            }
-            return Err(format!(
-                "line {}: {:?} is not a time in seconds",
+        match trace_row(line, cluster, end) {
+            Ok(Some(event)) => events.push(event),
+            Ok(None) if n == 0 => {} // header
+            Ok(None) => bad.push(
+                path,
                 n + 1,
-                fields[0]
-            ));
-        };
-        if !(t.is_finite() && (0.0..=1e8).contains(&t)) {
-            return Err(format!("line {}: time {t} out of range", n + 1));
+                format!(
+                    "{} is not a time in seconds",
+                    excerpt(line.split(',').next().unwrap_or("").trim(), EXCERPT_CHARS)
+                ),
+            ),
+            Err(what) => bad.push(path, n + 1, what),
         }
-        let target = fields.get(2).copied().unwrap_or("");
-        let node = cluster
-            .node_named(target)
-            .ok_or_else(|| format!("line {}: no node named {target:?}", n + 1))?;
-        let event = match fields.get(1).copied().unwrap_or("") {
-            "crash" => FaultEvent::NodeCrash { node },
-            "repair" => FaultEvent::NodeRepair { node },
-            "slow" => {
-                let factor = fields
-                    .get(3)
-                    .and_then(|v| v.parse::<f64>().ok())
-                    .filter(|f| f.is_finite() && (1.0..=1e6).contains(f))
-                    .ok_or_else(|| format!("line {}: slow needs a factor in [1, 1e6]", n + 1))?;
-                FaultEvent::SlowStart { node, factor }
-            }
-            "unslow" => FaultEvent::SlowEnd { node },
-            other => {
-                return Err(format!(
-                    "line {}: unknown kind {other:?} (crash, repair, slow, unslow)",
-                    n + 1
-                ));
-            }
-        };
-        events.push((SimTime::from_secs_f64(t), event));
+        if events.len() > MAX_FAULTS_PER_MODEL as usize {
+            return Err(vec![format!(
+                "{}: more than {MAX_FAULTS_PER_MODEL} events; one fault model holds at most \
+                 {MAX_FAULTS_PER_MODEL}",
+                path.display()
+            )]);
+        }
     }
-    Ok(events)
+    if bad.is_empty() {
+        Ok(events)
+    } else {
+        Err(bad.into_lines())
+    }
+}
+
+/// One trace row: `Ok(None)` when its time is not a number (a header on the first line).
+fn trace_row(
+    line: &str,
+    cluster: &Cluster,
+    end: Option<SimTime>,
+) -> Result<Option<(SimTime, FaultEvent)>, String> {
+    let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+    let Ok(t) = fields[0].parse::<f64>() else {
+        return Ok(None);
+    };
+    if !(t.is_finite() && (0.0..=1e8).contains(&t)) {
+        return Err(format!("time {t} out of range (0 to 1e8 s)"));
+    }
+    let at = SimTime::from_secs_f64(t);
+    let target = fields.get(2).copied().unwrap_or("");
+    let node = cluster
+        .node_named(target)
+        .ok_or_else(|| unknown_node(cluster, target))?;
+    let event = match fields.get(1).copied().unwrap_or("") {
+        "crash" => FaultEvent::NodeCrash { node },
+        "repair" => FaultEvent::NodeRepair { node },
+        "slow" => {
+            let factor = fields
+                .get(3)
+                .and_then(|v| v.parse::<f64>().ok())
+                .filter(|f| f.is_finite() && (1.0..=1e6).contains(f))
+                .ok_or_else(|| "slow needs a factor in [1, 1e6]".to_string())?;
+            FaultEvent::SlowStart { node, factor }
+        }
+        "unslow" => FaultEvent::SlowEnd { node },
+        other => {
+            return Err(format!(
+                "unknown kind {} (crash, repair, slow, unslow)",
+                excerpt(other, EXCERPT_CHARS)
+            ));
+        }
+    };
+    let onset = matches!(
+        event,
+        FaultEvent::NodeCrash { .. } | FaultEvent::SlowStart { .. }
+    );
+    if let Some(end) = end.filter(|&end| onset && at >= end) {
+        return Err(format!(
+            "{t} s is at or after the run's end ({} s, duration_s), so this fault would never \
+             happen; drop the row or lengthen duration_s",
+            end.as_secs_f64()
+        ));
+    }
+    Ok(Some((at, event)))
 }
 
 /// Validates the fault-tolerance settings.

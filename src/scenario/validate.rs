@@ -6,6 +6,7 @@ use std::path::Path;
 
 use super::Scenario;
 use super::error::Problems;
+use super::input::{BadRows, EXCERPT_CHARS, MAX_CSV_BYTES, excerpt, name_list, read_input};
 use super::schema::*;
 use crate::metrics::MetricsConfig;
 use crate::model::{
@@ -33,27 +34,52 @@ const MAX_LINK_OVERRIDES: usize = u16::MAX as usize;
 pub(super) const NS_PER_MS: f64 = 1e6;
 pub(super) const NS_PER_S: f64 = 1e9;
 
-/// Whether `name` uses only `[a-z0-9-]`, so it is safe in file names and unquoted CSV.
-fn is_label(name: &str) -> bool {
+/// Longest name or label \[characters\].
+pub(crate) const MAX_LABEL_CHARS: usize = 64;
+
+/// Whether `name` uses only `[a-z0-9-]`, so it is safe in file names, shell scripts and
+/// unquoted CSV (and, with at least one letter or digit besides `-`, never `.` or `..`).
+pub(crate) fn is_label(name: &str) -> bool {
     !name.is_empty()
-        && name.len() <= 64
+        && name.len() <= MAX_LABEL_CHARS
         && name
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// What is wrong with `name` as a label, if anything: the message every name check (scenario
+/// names, variant labels, node and operator names, sweep names) reports.
+pub(crate) fn label_problem(name: &str) -> Option<String> {
+    (!is_label(name)).then(|| {
+        format!(
+            "{} must be 1–{MAX_LABEL_CHARS} characters of a-z, 0-9 and '-' (it names files and \
+             directories, and appears in scripts)",
+            excerpt(name, EXCERPT_CHARS)
+        )
+    })
+}
+
+/// "No node named …", listing the nodes there are.
+pub(super) fn unknown_node(cluster: &Cluster, name: &str) -> String {
+    format!(
+        "no node named {}; the nodes are {}",
+        quoted(name),
+        name_list(cluster.nodes.iter().map(|n| n.name.as_str()), "none")
+    )
+}
+
+/// `name` quoted and cut short for messages.
+pub(super) fn quoted(name: &str) -> String {
+    excerpt(name, EXCERPT_CHARS)
 }
 
 /// Resolves and checks `file`; `base_dir` anchors relative paths (empirical CSV files).
 pub fn validate(mut file: ScenarioFile, base_dir: &Path) -> Result<Scenario, Problems> {
     let mut p = Problems::default();
 
-    p.require(
-        is_label(&file.name),
-        "name",
-        format!(
-            "{:?} must be 1–64 characters of a-z, 0-9 and '-'",
-            file.name
-        ),
-    );
+    if let Some(problem) = label_problem(&file.name) {
+        p.push("name", problem);
+    }
     p.require(
         file.replications >= 2,
         "replications",
@@ -209,15 +235,13 @@ fn build_variants(
     p.require(specs.len() <= 64, "variants", "at most 64 variants");
     for (i, v) in specs.iter_mut().enumerate() {
         let path = format!("variants[{i}]");
-        p.require(
-            is_label(&v.label),
-            format!("{path}.label"),
-            format!("{:?} must be 1–64 characters of a-z, 0-9 and '-'", v.label),
-        );
+        if let Some(problem) = label_problem(&v.label) {
+            p.push(format!("{path}.label"), problem);
+        }
         if variants.iter().any(|x: &super::Variant| x.label == v.label) {
             p.push(
                 format!("{path}.label"),
-                format!("{:?} is used by an earlier variant", v.label),
+                format!("{} is used by an earlier variant", quoted(&v.label)),
             );
         }
         let fault_tolerance = match (&mut v.fault_tolerance, cluster) {
@@ -280,8 +304,13 @@ pub(super) fn build_dist(
     if let DistSpec::EmpiricalFile { path: file } = spec {
         match read_empirical(&base_dir.join(&*file)) {
             Ok(values) => *spec = DistSpec::Empirical { values },
-            Err(message) => {
-                p.push(path, format!("cannot use {file:?}: {message}"));
+            Err(lines) => {
+                for line in lines {
+                    p.push(
+                        path,
+                        format!("cannot use {}: {line}", excerpt(file, EXCERPT_CHARS)),
+                    );
+                }
                 return None;
             }
         }
@@ -363,22 +392,40 @@ pub(super) fn build_dist(
 }
 
 /// Reads the first column of a CSV file as numbers, skipping a non-numeric header line.
-fn read_empirical(path: &Path) -> Result<Vec<f64>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{} ({e})", path.display()))?;
+/// On failure, one line per problem: every bad row (the first [`super::input::MAX_LISTED_ROWS`] of them)
+/// with its `file:line`.
+fn read_empirical(path: &Path) -> Result<Vec<f64>, Vec<String>> {
+    let text = read_input(path, MAX_CSV_BYTES).map_err(|e| vec![e.to_string()])?;
     let mut values = Vec::new();
+    let mut bad = BadRows::default();
     for (n, line) in text.lines().enumerate() {
         let field = line.split(',').next().unwrap_or("").trim();
         if field.is_empty() || field.starts_with('#') {
             continue;
         }
         match field.parse::<f64>() {
-            Ok(v) => values.push(v),
+            Ok(v) if v.is_finite() && v >= 0.0 => values.push(v),
+            Ok(v) => bad.push(path, n + 1, format!("{v} must be zero or positive")),
             Err(_) if n == 0 => {} // header
-            Err(_) => return Err(format!("line {}: {field:?} is not a number", n + 1)),
+            Err(_) => bad.push(
+                path,
+                n + 1,
+                format!("{} is not a number", excerpt(field, EXCERPT_CHARS)),
+            ),
+        }
+        if values.len() > MAX_EMPIRICAL {
+            return Err(vec![format!(
+                "{}: more than {MAX_EMPIRICAL} values; an empirical distribution holds at most \
+                 {MAX_EMPIRICAL}",
+                path.display()
+            )]);
         }
     }
+    if !bad.is_empty() {
+        return Err(bad.into_lines());
+    }
     if values.is_empty() {
-        return Err("no values found".to_string());
+        return Err(vec![format!("{}: no values found", path.display())]);
     }
     Ok(values)
 }
@@ -441,11 +488,9 @@ fn build_cluster(spec: &mut ClusterSpec, base_dir: &Path, p: &mut Problems) -> O
     }
     for (i, n) in spec.nodes.iter().enumerate() {
         let path = format!("cluster.nodes[{i}]");
-        p.require(
-            is_label(&n.name),
-            format!("{path}.name"),
-            format!("{:?} must be 1–64 characters of a-z, 0-9 and '-'", n.name),
-        );
+        if let Some(problem) = label_problem(&n.name) {
+            p.push(format!("{path}.name"), problem);
+        }
         p.require(n.count >= 1, format!("{path}.count"), "must be at least 1");
         p.require(n.cores >= 1, format!("{path}.cores"), "must be at least 1");
         p.require(
@@ -472,8 +517,8 @@ fn build_cluster(spec: &mut ClusterSpec, base_dir: &Path, p: &mut Problems) -> O
             p.push(
                 "cluster.nodes",
                 format!(
-                    "node name {:?} is used twice (nodes {first} and {i})",
-                    n.name
+                    "node name {} is used twice (nodes {first} and {i})",
+                    quoted(&n.name)
                 ),
             );
         }
@@ -505,12 +550,12 @@ fn build_cluster(spec: &mut ClusterSpec, base_dir: &Path, p: &mut Problems) -> O
         p.require(
             a.is_some(),
             format!("{path}.between"),
-            format!("no node named {:?}", o.between.0),
+            unknown_node(&cluster, &o.between.0),
         );
         p.require(
             b.is_some(),
             format!("{path}.between"),
-            format!("no node named {:?}", o.between.1),
+            unknown_node(&cluster, &o.between.1),
         );
         p.require(
             a.is_none() || a != b,
@@ -548,18 +593,19 @@ fn build_graph(
         );
         return None;
     }
+    let op_names: Vec<String> = specs.iter().map(|s| s.name.clone()).collect();
     let mut names: BTreeMap<String, usize> = BTreeMap::new();
     for (i, op) in specs.iter().enumerate() {
-        if !is_label(&op.name) {
-            p.push(
-                format!("operators[{i}].name"),
-                format!("{:?} must be 1–64 characters of a-z, 0-9 and '-'", op.name),
-            );
+        if let Some(problem) = label_problem(&op.name) {
+            p.push(format!("operators[{i}].name"), problem);
         }
         if let Some(first) = names.insert(op.name.clone(), i) {
             p.push(
                 format!("operators[{i}].name"),
-                format!("{:?} is already the name of operators[{first}]", op.name),
+                format!(
+                    "{} is already the name of operators[{first}]",
+                    quoted(&op.name)
+                ),
             );
             names.insert(op.name.clone(), first);
         }
@@ -633,7 +679,11 @@ fn build_graph(
             let Some(&from) = names.get(&input.from) else {
                 p.push(
                     format!("{ipath}.from"),
-                    format!("no operator named {:?}", input.from),
+                    format!(
+                        "no operator named {}; the operators are {}",
+                        quoted(&input.from),
+                        name_list(op_names.iter().map(String::as_str), "none")
+                    ),
                 );
                 ok = false;
                 continue;
@@ -641,7 +691,7 @@ fn build_graph(
             if from >= i {
                 p.push(
                     format!("{ipath}.from"),
-                    format!("{:?} must be declared before {:?} (operators are listed upstream first; cycles are not allowed)", input.from, spec.name),
+                    format!("{} must be declared before {} (operators are listed upstream first; cycles are not allowed)", quoted(&input.from), quoted(&spec.name)),
                 );
                 ok = false;
                 continue;
@@ -649,7 +699,7 @@ fn build_graph(
             if seen_inputs.contains(&from) {
                 p.push(
                     format!("{ipath}.from"),
-                    format!("{:?} is already an input", input.from),
+                    format!("{} is already an input", quoted(&input.from)),
                 );
                 continue;
             }
@@ -658,7 +708,7 @@ fn build_graph(
             if is_sink[from] {
                 p.push(
                     format!("{ipath}.from"),
-                    format!("{:?} is a Sink and has no output", input.from),
+                    format!("{} is a Sink and has no output", quoted(&input.from)),
                 );
             }
             let routing = build_routing(
@@ -724,7 +774,7 @@ fn build_graph(
                         p.require(
                             node.is_some(),
                             format!("{path}.placement[{k}]"),
-                            format!("no node named {name:?}"),
+                            unknown_node(c, name),
                         );
                         node
                     })
@@ -768,8 +818,8 @@ fn build_graph(
             p.push(
                 format!("operators[{i}]"),
                 format!(
-                    "{:?} has no downstream operator; every path must end in a Sink",
-                    spec.name
+                    "{} has no downstream operator; every path must end in a Sink",
+                    quoted(&spec.name)
                 ),
             );
         }

@@ -8,7 +8,22 @@
 
 use serde_json::Value;
 
-use crate::scenario::ScenarioFile;
+use crate::scenario::{EXCERPT_CHARS, ScenarioFile, excerpt};
+
+/// Longest parameter path accepted \[characters\]: the longest real one is a few dozen,
+/// and suggestions compare a path with every numeric path of the scenario.
+pub const MAX_PATH_CHARS: usize = 256;
+
+/// Why `path` is too long to be a parameter path, if it is.
+pub fn check_length(path: &str) -> Option<String> {
+    let n = path.chars().count();
+    (n > MAX_PATH_CHARS).then(|| {
+        format!(
+            "parameter path {} is {n} characters long; paths have at most {MAX_PATH_CHARS}",
+            excerpt(path, EXCERPT_CHARS)
+        )
+    })
+}
 
 /// Why a path could not be applied.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,7 +38,12 @@ pub struct PathError {
 
 impl std::fmt::Display for PathError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "parameter path `{}`: {}", self.path, self.reason)?;
+        write!(
+            f,
+            "parameter path {}: {}",
+            excerpt(&self.path, EXCERPT_CHARS),
+            self.reason
+        )?;
         if !self.suggestions.is_empty() {
             write!(f, "; valid paths near it: {}", self.suggestions.join(", "))?;
         }
@@ -121,9 +141,12 @@ fn numeric_paths(v: &Value, prefix: &str, out: &mut Vec<String>) {
     }
 }
 
-/// Edit distance, for suggestions.
+/// Edit distance, for suggestions. Both sides are cut to [`MAX_PATH_CHARS`], so a call
+/// costs at most `MAX_PATH_CHARS²` steps whatever it is given.
 fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
+    let b: Vec<char> = b.chars().take(MAX_PATH_CHARS).collect();
+    let a = a.chars().take(MAX_PATH_CHARS).collect::<String>();
+    let a = a.as_str();
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
         let mut prev = row[0];
@@ -142,9 +165,10 @@ pub fn suggestions(file: &ScenarioFile, path: &str) -> Vec<String> {
     let value = serde_json::to_value(file).expect("scenario files serialise");
     let mut all = Vec::new();
     numeric_paths(&value, "", &mut all);
-    all.sort_by_key(|p| (distance(p, path), p.clone()));
-    all.truncate(5);
-    all
+    let mut ranked: Vec<(usize, String)> =
+        all.into_iter().map(|p| (distance(&p, path), p)).collect();
+    ranked.sort();
+    ranked.into_iter().take(5).map(|(_, p)| p).collect()
 }
 
 /// Sets the number at `path` in `file` to `value`.
@@ -154,6 +178,13 @@ pub fn set(file: &mut ScenarioFile, path: &str, value: f64) -> Result<(), PathEr
         reason: reason.to_string(),
         suggestions: suggestions(file, path),
     };
+    if let Some(reason) = check_length(path) {
+        return Err(PathError {
+            path: path.to_string(),
+            reason,
+            suggestions: Vec::new(),
+        });
+    }
     let steps = parse(path).ok_or_else(|| {
         error(
             "not a path (fields separated by `.`, list items as `[i]`)",
@@ -223,5 +254,31 @@ mod tests {
         );
         let e = set(&mut f, "fault_tolerance.coordinator", 1.0).unwrap_err();
         assert_eq!(e.reason, "does not name a number");
+    }
+
+    #[test]
+    fn a_huge_path_is_refused_at_once_and_only_an_excerpt_is_echoed() {
+        let mut f = sample();
+        let huge = format!("faults[0].{}", "x".repeat(2 << 20));
+        let started = std::time::Instant::now();
+        let e = set(&mut f, &huge, 1.0).unwrap_err();
+        assert!(
+            started.elapsed().as_secs_f64() < 1.0,
+            "{:?}",
+            started.elapsed()
+        );
+        let shown = e.to_string();
+        assert!(shown.len() < 400, "{} characters echoed", shown.len());
+        assert!(shown.contains("at most 256"), "{shown}");
+        // Just under the limit: suggestions are still computed, quickly.
+        let long = "y".repeat(MAX_PATH_CHARS);
+        let started = std::time::Instant::now();
+        let e = set(&mut f, &long, 1.0).unwrap_err();
+        assert!(
+            started.elapsed().as_secs_f64() < 1.0,
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(e.suggestions.len(), 5, "{e}");
     }
 }

@@ -107,6 +107,12 @@ pub fn run_replication_within(
         replication,
         &mut engine,
     );
+    if let Some(model) = world.plan.capped {
+        return Err(SimError::FaultPlanCapped {
+            model,
+            cap: crate::fault::MAX_FAULTS_PER_MODEL,
+        });
+    }
     let end = scenario.metrics.end;
     const CHUNKS: u64 = 50;
     let mut chunk = 1;
