@@ -127,6 +127,7 @@ impl CliError {
             | Self::GateRefused(_) => 2,
             Self::Sweep(e) => match e {
                 crate::sweep::SweepError::File { .. }
+                | crate::sweep::SweepError::Budget(_)
                 | crate::sweep::SweepError::Scenario(_)
                 | crate::sweep::SweepError::Path { .. } => 2,
                 _ => 1,

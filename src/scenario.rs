@@ -8,6 +8,7 @@
 
 mod error;
 mod faults;
+pub(crate) use faults::expected_fault_events;
 mod input;
 mod schema;
 mod validate;

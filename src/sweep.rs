@@ -22,6 +22,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::experiment::{self, output};
+use crate::memory::Budget;
 use crate::scenario::{self, ScenarioFile};
 
 /// The files of a point's directory (written by a sweep, copied by a merge).
@@ -160,6 +161,18 @@ pub enum SweepError {
     Write(PathBuf, std::io::Error),
     /// The output directory holds another sweep's results, or results without `--resume`.
     Output(String),
+    /// A point cannot fit its share of the memory budget (nothing was run).
+    Budget(String),
+    /// A point's replications outgrew their memory budget and were stopped; the point was
+    /// not written (the points finished before it were).
+    Overloaded {
+        /// The point.
+        point: usize,
+        /// Its axis values.
+        describe: String,
+        /// The overload report (which stage, its load and queue, how to fix it).
+        report: String,
+    },
 }
 
 /// `file:line:col` or `file`.
@@ -181,7 +194,16 @@ impl std::fmt::Display for SweepError {
                 located(f, path, *at)?;
                 write!(f, ": {message}")
             }
-            Self::Scenario(e) | Self::Run(e) | Self::Output(e) => f.write_str(e),
+            Self::Scenario(e) | Self::Run(e) | Self::Output(e) | Self::Budget(e) => f.write_str(e),
+            Self::Overloaded {
+                point,
+                describe,
+                report,
+            } => write!(
+                f,
+                "point {point} ({describe}) outgrew its memory budget and was not written; the \
+                 points before it were (rerun with --resume once the scenario is fixed):\n{report}"
+            ),
             Self::Path { file, at, error } => {
                 located(f, file, *at)?;
                 write!(f, ": {error}")
@@ -511,6 +533,7 @@ pub fn run(
     shard: Option<Shard>,
     resume: bool,
     threads: usize,
+    budget: Option<Budget>,
     done: &(dyn Fn(usize, bool) + Sync),
 ) -> Result<usize, SweepError> {
     let points_dir = out.join("points");
@@ -549,6 +572,15 @@ pub fn run(
             missing.push(k);
         }
     }
+    // Each point gets an equal share of the budget per core (at most one point per core
+    // runs at once; see `point_budget`), so its stop line does not depend on --threads.
+    let stop_lines = match budget {
+        Some(b) => missing
+            .iter()
+            .map(|&k| point_budget(sweep, k, b).map(Some))
+            .collect::<Result<Vec<_>, _>>()?,
+        None => vec![None; missing.len()],
+    };
     // Points run in parallel, one per worker, each with its replications in sequence: a
     // point's results depend on its seed alone, and each is written on its own, so neither
     // the order nor the thread count reaches the files.
@@ -559,7 +591,10 @@ pub fn run(
     pool.install(|| {
         missing
             .par_iter()
-            .try_for_each(|&k| run_point(sweep, &points_dir, k).map(|()| done(k, true)))
+            .zip(&stop_lines)
+            .try_for_each(|(&k, &line)| {
+                run_point(sweep, &points_dir, k, line).map(|()| done(k, true))
+            })
     })?;
     let computed = missing.len();
     // Charts too are drawn by the sweep's workers, so `--threads` bounds the whole run.
@@ -570,12 +605,24 @@ pub fn run(
 /// Computes grid point `k` and writes `points_dir/pNNNN/` atomically: into a temporary
 /// directory first, renamed when complete, so a kill at any moment leaves it complete or
 /// absent.
-fn run_point(sweep: &Sweep, points_dir: &Path, k: usize) -> Result<(), SweepError> {
+fn run_point(
+    sweep: &Sweep,
+    points_dir: &Path,
+    k: usize,
+    stop_line: Option<u64>,
+) -> Result<(), SweepError> {
     let dir = points_dir.join(Sweep::point_dir(k));
     let scenario = sweep.point_scenario(k)?;
     let seed = scenario.seed.unwrap_or(1);
-    let result = experiment::run(&scenario, seed, 1, &|_| {})
+    let result = experiment::run_within(&scenario, seed, 1, stop_line, &|_| {})
         .map_err(|e| SweepError::Run(format!("point {k} ({}): {e}", sweep.describe(k))))?;
+    if !result.stopped.is_empty() {
+        return Err(SweepError::Overloaded {
+            point: k,
+            describe: sweep.describe(k),
+            report: experiment::budget::overload_report(&result),
+        });
+    }
     let tmp = points_dir.join(format!(
         ".{}.partial-{}",
         Sweep::point_dir(k),
@@ -596,6 +643,31 @@ fn run_point(sweep: &Sweep, points_dir: &Path, k: usize) -> Result<(), SweepErro
         std::fs::write(&p, text).map_err(|e| SweepError::Write(p, e))?;
     }
     std::fs::rename(&tmp, &dir).map_err(|e| SweepError::Write(dir.clone(), e))
+}
+
+/// The cores of this machine: at most one point per core runs at once.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Point `k`'s stop line: its replications run one after another on one worker, and one
+/// point per core runs at once, so a point's share is the budget over the cores.
+fn point_budget(sweep: &Sweep, k: usize, budget: Budget) -> Result<u64, SweepError> {
+    let scenario = sweep.point_scenario(k)?;
+    let share = Budget {
+        bytes: budget.bytes / cores() as u64,
+        ..budget
+    };
+    experiment::plan(&scenario, share, 1)
+        .map(|p| p.stop_line)
+        .map_err(|e| {
+            SweepError::Budget(format!(
+                "point {k} ({}) cannot fit its share ({}) of the memory budget of {budget}, one \
+                 point per core: {e}",
+                sweep.describe(k),
+                crate::memory::Bytes(share.bytes)
+            ))
+        })
 }
 
 /// What identifies a sweep's results: its resolved file and its grid.

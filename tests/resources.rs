@@ -212,3 +212,40 @@ fn leftovers_of_killed_runs_are_reported() {
         "{stderr}"
     );
 }
+
+/// A sweep whose point overloads stops with the report naming the point and the stage
+/// (exit 1); the point is not written, and the sweep resumes once the scenario is fixed.
+#[test]
+fn a_sweep_point_that_overloads_ends_the_sweep_with_the_report() {
+    let dir = TempDir::new("resources", "sweep");
+    let sweep = manifest_path("tests/fixtures/sweeps/overloaded.ron");
+    let o = Command::new(BIN)
+        .args(["sweep", sweep.to_str().unwrap(), "--out"])
+        .arg(dir.path())
+        .args(["--quiet", "--max-memory", "256M"])
+        .output()
+        .unwrap();
+    let stderr = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("outgrew its memory budget and was not written")
+            && stderr.contains("overloaded stage: `parse` has offered load ρ = 2.00"),
+        "{stderr}"
+    );
+    let points: Vec<_> = std::fs::read_dir(dir.path().join("points"))
+        .unwrap()
+        .flatten()
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .collect();
+    assert!(points.is_empty(), "an overloaded point was written");
+
+    let o = Command::new(BIN)
+        .args(["sweep", sweep.to_str().unwrap(), "--out"])
+        .arg(dir.path().join("small"))
+        .args(["--quiet", "--max-memory", "4M"])
+        .output()
+        .unwrap();
+    let stderr = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cannot fit its share"), "{stderr}");
+}

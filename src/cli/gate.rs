@@ -63,10 +63,23 @@ pub fn run(args: Args) -> Result<(), CliError> {
         Plan::Compare(baseline)
     };
     let seed = args.seed.or(scenario.seed).unwrap_or(1);
-    let threads = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let result = experiment::run(&scenario, seed, threads, &|_| {}).map_err(CliError::Run)?;
+    // The rerun is bounded like `run`: a gated scenario that overloads ends with a report,
+    // never with a baseline or a verdict drawn from replications stopped early.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let budget = crate::memory::Budget::machine();
+    let fit = experiment::plan(&scenario, budget, cores).map_err(CliError::Budget)?;
+    let threads = args.threads.unwrap_or(fit.parallel).min(fit.parallel);
+    let result = experiment::run_within(&scenario, seed, threads, Some(fit.stop_line), &|_| {})
+        .map_err(CliError::Run)?;
+    if !result.stopped.is_empty() {
+        eprint!("{}", experiment::budget::overload_report(&result));
+        return Err(CliError::Usage(format!(
+            "{}: {} replication(s) outgrew the memory budget; the gate compares only complete \
+             runs",
+            args.scenario.display(),
+            result.stopped.len()
+        )));
+    }
     // Declared guarantees are always gated: a broken one is a defect whatever the metrics say,
     // and no baseline is written from such a run.
     let violations: Vec<experiment::Violation> = result

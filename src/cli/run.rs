@@ -139,6 +139,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     if !result.stopped.is_empty() {
         eprintln!();
         eprint!("{}", experiment::budget::overload_report(&result));
+        eprintln!("\n{}", experiment::budget::STOPPED_RUN_WRITTEN);
         return Err(CliError::Overloaded {
             stopped: result.stopped.len(),
             dir,

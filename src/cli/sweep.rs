@@ -32,6 +32,11 @@ pub struct Args {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// Memory the sweep may use, e.g. 4G (default: 3/4 of this machine's memory limit). Each
+    /// point gets an equal share per core; a point whose replications outgrow it is stopped
+    /// and reported, and a point that cannot fit is refused before anything runs.
+    #[arg(long, value_name = "SIZE", value_parser = crate::memory::parse_size)]
+    pub max_memory: Option<u64>,
     /// Instead of running, write a Slurm job-array script running N shards (one array task
     /// each, with --resume so a requeued task continues) and a dependent merge job, into
     /// `<out>/slurm/`; submit them with `bash <out>/slurm/submit.sh`.
@@ -86,9 +91,36 @@ pub fn run(args: Args) -> Result<(), CliError> {
         );
         return Ok(());
     }
-    let threads = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    // A regular file as --out fails now, not after the first point.
+    if out.exists() && !out.is_dir() {
+        return Err(CliError::Usage(format!(
+            "--out {}: it is a file, not a directory; give --out a directory",
+            out.display()
+        )));
+    }
+    for stale in crate::experiment::output::stale_partials(&out.join("points")) {
+        eprintln!(
+            "note: {} is left over from a killed run; it holds no complete point and will \
+             not be used: delete it (rm -r)",
+            stale.display()
+        );
+    }
+    // One point per core at most: each point's share of the budget is per core.
+    let cores = sweep::cores();
+    let threads = match args.threads {
+        Some(t) if t > cores => {
+            eprintln!(
+                "note: --threads {t} lowered to {cores}: each point's memory share assumes at \
+                 most one point per core (results do not depend on the thread count)"
+            );
+            cores
+        }
+        Some(t) => t,
+        None => cores,
+    };
+    let budget = args
+        .max_memory
+        .map_or_else(crate::memory::Budget::machine, crate::memory::Budget::given);
     let mine = (0..sweep.points.len())
         .filter(|&k| args.shard.is_none_or(|s| s.owns(k)))
         .count();
@@ -116,8 +148,16 @@ pub fn run(args: Args) -> Result<(), CliError> {
         }
         bar.inc(1);
     };
-    let computed = sweep::run(&sweep, &out, args.shard, args.resume, threads, &done)
-        .map_err(CliError::Sweep)?;
+    let computed = sweep::run(
+        &sweep,
+        &out,
+        args.shard,
+        args.resume,
+        threads,
+        Some(budget),
+        &done,
+    )
+    .map_err(CliError::Sweep)?;
     bar.finish_and_clear();
     let wall = started.elapsed().as_secs_f64();
     println!(

@@ -5,7 +5,7 @@
 //! workload's mean rates and the operators' selectivities and mean service times (no faults),
 //! kernel events from the events every stage handles, and memory from the sizes of the
 //! structures a replication allocates up front (series buckets, instances, channels, the
-//! delivery ledger) plus the time series every finished replication keeps until the run is
+//! delivery ledger, the fault plan) plus the time series every finished replication keeps until the run is
 //! written. A test holds the memory estimate within a factor of the heap measured on the
 //! shipped scenarios.
 //!
@@ -67,6 +67,10 @@ impl Estimate {
 
 /// Bytes of one bucket of the time series as a replication holds it.
 const SERIES_POINT_BYTES: u64 = std::mem::size_of::<SeriesPoint>() as u64;
+
+/// Bytes of one event of a fault plan.
+const FAULT_EVENT_BYTES: u64 =
+    std::mem::size_of::<(crate::sim::SimTime, crate::fault::FaultEvent)>() as u64;
 
 /// Heap of one operator instance with its empty buffers (measured: see the tests).
 const INSTANCE_BYTES: u64 = 4 << 10;
@@ -175,9 +179,18 @@ pub fn estimate(scenario: &Scenario) -> Estimate {
             u64::from(op.parallelism) * ((per_instance / 8.0) as u64).min(8 << 20)
         })
         .sum();
+    // The fault plan is drawn whole before the replication starts.
+    let plan_events: f64 = scenario
+        .faults
+        .models
+        .iter()
+        .map(|m| crate::scenario::expected_fault_events(m, duration_s).0)
+        .filter(|e| e.is_finite())
+        .sum();
+    let plan = (plan_events * FAULT_EVENT_BYTES as f64) as u64;
     let series = buckets * SERIES_POINT_BYTES;
     let replication_bytes =
-        series + instances * INSTANCE_BYTES + channels * CHANNEL_BYTES + ledger + (1 << 20);
+        series + instances * INSTANCE_BYTES + channels * CHANNEL_BYTES + ledger + plan + (1 << 20);
     let results_bytes = replications as u64 * (series + (64 << 10));
     let output_bytes = replications as u64 * buckets * TIMESERIES_ROW_BYTES;
     Estimate {
@@ -246,8 +259,8 @@ impl fmt::Display for BudgetError {
             Self::Replication { estimate, budget } => write!(
                 f,
                 "one replication needs about {} before any queue grows (time-series buckets, \
-                 instances, channels) and a replication may use at most half of the memory \
-                 budget of {budget}; shorten duration_s, widen metrics.bucket_s, use fewer \
+                 instances, channels, the fault plan) and a replication may use at most half of \
+                 the memory budget of {budget}; shorten duration_s, widen metrics.bucket_s, use fewer \
                  instances, or raise --max-memory",
                 Bytes(estimate.replication_bytes)
             ),
@@ -297,9 +310,15 @@ pub fn plan(scenario: &Scenario, budget: Budget, cores: usize) -> Result<Plan, B
     })
 }
 
+/// What a run whose replications were stopped writes (the last paragraph of its report).
+pub const STOPPED_RUN_WRITTEN: &str = "written: every result file, with each stopped \
+    replication's metrics covering the measurement window up to its stop (so they describe a \
+    growing backlog, not a steady state); manifest.json says \"complete\": false.";
+
 /// The report of a run whose replications outgrew their memory budget: which stage is
 /// overloaded (offered load and queue length reached), where each replication stopped, and
-/// how to fix the scenario. Written as `overload.txt` and printed by `run`.
+/// how to fix the scenario. `run` prints it and writes it as `overload.txt` followed by
+/// [`STOPPED_RUN_WRITTEN`]; a sweep prints it for the point that overloaded.
 pub fn overload_report(result: &RunResult) -> String {
     let mut out = String::new();
     let jobs = result.scenario.replications as usize * result.cells.len();
@@ -365,12 +384,6 @@ pub fn overload_report(result: &RunResult) -> String {
         }
     }
     let _ = writeln!(out);
-    let _ = writeln!(
-        out,
-        "written: every result file, with each stopped replication's metrics covering the \
-         measurement window up to its stop (so they describe a growing backlog, not a steady \
-         state); manifest.json says \"complete\": false."
-    );
     let top = result
         .stopped
         .iter()

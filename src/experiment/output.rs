@@ -487,7 +487,14 @@ pub fn write_results(
         ("violations.csv", violations_csv(result)),
     ];
     if !result.stopped.is_empty() {
-        files.push(("overload.txt", super::budget::overload_report(result)));
+        files.push((
+            "overload.txt",
+            format!(
+                "{}\n{}\n",
+                super::budget::overload_report(result),
+                super::budget::STOPPED_RUN_WRITTEN
+            ),
+        ));
     }
     for (name, content) in files {
         let path = tmp.join(name);

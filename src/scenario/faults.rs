@@ -513,19 +513,16 @@ pub(super) fn build_faults(
     setup
 }
 
-/// Refuses a fault model expected to draw more than [`MAX_FAULTS_PER_MODEL`] events over
-/// a run of `end_s` seconds: its plan would be cut there and the rest of the run would go
-/// without its faults. Each failure is two events (crash and repair, or an episode's start
-/// and end).
-fn check_fault_count(
+/// The fault events `model` is expected to draw over a run of `end_s` seconds (each failure
+/// is two: crash and repair, or an episode's start and end), the field that sets the rate,
+/// and the formula in words. Used to refuse plans that would be cut, and to estimate a
+/// plan's memory.
+pub(crate) fn expected_fault_events(
     model: &FaultModelConfig,
     end_s: f64,
-    spec: &FaultSpec,
-    path: &str,
-    p: &mut Problems,
-) {
+) -> (f64, &'static str, String) {
     let s = |d: &DurationDist| d.mean_ns() / NS_PER_S;
-    let (expected, field, how) = match model {
+    match model {
         FaultModelConfig::Crash {
             nodes, ttf, repair, ..
         }
@@ -568,15 +565,27 @@ fn check_fault_count(
                 s(duration)
             ),
         ),
-        FaultModelConfig::Scripted(events) => (
-            events.len() as f64,
-            if matches!(spec, FaultSpec::Trace { .. }) {
-                "path"
-            } else {
-                "at_s"
-            },
-            "events listed".to_string(),
-        ),
+        FaultModelConfig::Scripted(events) => {
+            (events.len() as f64, "at_s", "events listed".to_string())
+        }
+    }
+}
+
+/// Refuses a fault model expected to draw more than [`MAX_FAULTS_PER_MODEL`] events over
+/// a run of `end_s` seconds: its plan would be cut there and the rest of the run would go
+/// without its faults. Each failure is two events (crash and repair, or an episode's start
+/// and end).
+fn check_fault_count(
+    model: &FaultModelConfig,
+    end_s: f64,
+    spec: &FaultSpec,
+    path: &str,
+    p: &mut Problems,
+) {
+    let (expected, field, how) = expected_fault_events(model, end_s);
+    let field = match (model, spec) {
+        (FaultModelConfig::Scripted(_), FaultSpec::Trace { .. }) => "path",
+        _ => field,
     };
     if expected.is_nan() || expected > f64::from(MAX_FAULTS_PER_MODEL) {
         p.push(
