@@ -263,9 +263,11 @@ impl std::error::Error for Refusal {}
 
 /// Reads a baseline file; `Ok(None)` when there is none (so `--update` can create it).
 pub fn read(path: &Path) -> Result<Option<Baseline>, Refusal> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => parse(path, &text).map(Some),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+    // A regular file of at most 8 MiB: a FIFO or /dev/zero given as --baseline is refused,
+    // not read forever.
+    match crate::scenario::read_optional(path, crate::scenario::MAX_RON_BYTES) {
+        Ok(Some(text)) => parse(path, &text).map(Some),
+        Ok(None) => Ok(None),
         Err(e) => Err(Refusal::Unreadable {
             path: path.to_path_buf(),
             reason: e.to_string(),

@@ -21,7 +21,8 @@ use serde::Deserialize;
 pub use error::{Problem, ScenarioError};
 pub(crate) use input::name_list;
 pub use input::{
-    EXCERPT_CHARS, InputError, MAX_CSV_BYTES, MAX_RON_BYTES, excerpt, read_input, shorten_quoted,
+    EXCERPT_CHARS, InputError, MAX_CSV_BYTES, MAX_RON_BYTES, excerpt, read_input, read_optional,
+    shorten_quoted,
 };
 pub use schema::*;
 pub(crate) use validate::label_problem;

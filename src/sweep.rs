@@ -539,7 +539,7 @@ pub fn run(
     let points_dir = out.join("points");
     let stamp = out.join("sweep.ron");
     let identity = sweep_identity(sweep);
-    match std::fs::read_to_string(&stamp) {
+    match scenario::read_input(&stamp, scenario::MAX_RON_BYTES) {
         Ok(existing) if existing == identity => {
             if !resume {
                 return Err(SweepError::Output(format!(
@@ -697,7 +697,7 @@ pub fn finish_if_complete(sweep: &Sweep, out: &Path) -> Result<bool, SweepError>
     csv.push_str("variant,metric,mean,ci_low,ci_high,n\n");
     for k in 0..sweep.points.len() {
         let summary = points_dir.join(Sweep::point_dir(k)).join("summary.csv");
-        let Ok(text) = std::fs::read_to_string(&summary) else {
+        let Ok(text) = scenario::read_input(&summary, scenario::MAX_CSV_BYTES) else {
             return Ok(false);
         };
         let values: String = sweep.points[k].iter().map(|v| format!("{v},")).collect();
@@ -733,7 +733,7 @@ fn semantics_table(sweep: &Sweep, points_dir: &Path) -> String {
     out.push_str("variant,strategy,declared,condition,guarantee,replications,episodes,with_loss,with_duplicates,lost,duplicated,violations,holds\n");
     for k in 0..sweep.points.len() {
         let path = points_dir.join(Sweep::point_dir(k)).join("semantics.csv");
-        let Ok(text) = std::fs::read_to_string(&path) else {
+        let Ok(text) = scenario::read_input(&path, scenario::MAX_CSV_BYTES) else {
             continue; // written by a version before semantics were checked per point
         };
         let values: String = sweep.points[k].iter().map(|v| format!("{v},")).collect();
@@ -751,7 +751,7 @@ pub fn violations(sweep: &Sweep, out: &Path) -> Vec<String> {
     let mut found = Vec::new();
     for k in 0..sweep.points.len() {
         let path = points_dir.join(Sweep::point_dir(k)).join("semantics.csv");
-        let Ok(text) = std::fs::read_to_string(&path) else {
+        let Ok(text) = scenario::read_input(&path, scenario::MAX_CSV_BYTES) else {
             continue;
         };
         for line in text.lines().skip(1) {
@@ -783,7 +783,8 @@ pub fn merge(sweep: &Sweep, dirs: &[PathBuf], out: &Path) -> Result<usize, Sweep
     write_atomically(&out.join("sweep.ron"), &identity)?;
     let mut copied = 0;
     for dir in dirs {
-        let stamp = std::fs::read_to_string(dir.join("sweep.ron")).unwrap_or_default();
+        let stamp = scenario::read_input(&dir.join("sweep.ron"), scenario::MAX_RON_BYTES)
+            .unwrap_or_default();
         if stamp != identity {
             return Err(SweepError::Output(format!(
                 "{} does not hold results of this sweep",

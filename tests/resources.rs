@@ -249,3 +249,40 @@ fn a_sweep_point_that_overloads_ends_the_sweep_with_the_report() {
     assert_eq!(o.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("cannot fit its share"), "{stderr}");
 }
+
+/// Files faultline reads besides scenarios — a gate's baseline, a results directory's CSV
+/// files — are read only when regular: a device or FIFO fails at once instead of blocking or
+/// filling memory.
+#[test]
+fn baselines_and_results_are_read_only_from_regular_files() {
+    let dir = TempDir::new("resources", "devices");
+    let tiny = manifest_path("tests/fixtures/tiny.ron");
+    let started = Instant::now();
+    let o = Command::new(BIN)
+        .args(["gate", tiny.to_str().unwrap(), "--baseline", "/dev/zero"])
+        .output()
+        .unwrap();
+    let stderr = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("/dev/zero"), "{stderr}");
+
+    let results = dir.path().join("results");
+    std::fs::create_dir_all(&results).unwrap();
+    let fifo = results.join("summary.csv");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let o = Command::new(BIN)
+        .arg("plot")
+        .arg(&results)
+        .output()
+        .unwrap();
+    let stderr = text(&o.stderr);
+    assert_ne!(o.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("FIFO"), "{stderr}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+}

@@ -27,12 +27,14 @@ pub(crate) struct Row {
 impl Table {
     /// Reads `path`, or returns `None` if the file does not exist.
     pub(crate) fn read_optional(path: &Path) -> Result<Option<Self>, PlotError> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => Self::parse(path, &text).map(Some),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(PlotError::Read {
+        // Regular files only, at most the largest output a run writes: `plot DIR` on a
+        // directory holding a FIFO is refused, not blocked on.
+        match crate::scenario::read_optional(path, crate::experiment::budget::MAX_OUTPUT_BYTES) {
+            Ok(Some(text)) => Self::parse(path, &text).map(Some),
+            Ok(None) => Ok(None),
+            Err(e) => Err(PlotError::Read {
                 path: path.to_path_buf(),
-                source,
+                source: std::io::Error::other(e.to_string()),
             }),
         }
     }

@@ -282,13 +282,13 @@ fn read_episodes(t: &Table) -> Result<Vec<Episode>, PlotError> {
 
 /// Scenario name and replication count from `manifest.json`, if present.
 fn read_manifest(path: &Path) -> Result<(Option<String>, Option<u64>), PlotError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((None, None)),
-        Err(source) => {
+    let text = match crate::scenario::read_optional(path, crate::scenario::MAX_RON_BYTES) {
+        Ok(Some(text)) => text,
+        Ok(None) => return Ok((None, None)),
+        Err(e) => {
             return Err(PlotError::Read {
                 path: path.to_path_buf(),
-                source,
+                source: std::io::Error::other(e.to_string()),
             });
         }
     };

@@ -114,6 +114,21 @@ impl std::error::Error for InputError {
 /// the read itself is bounded by `cap + 1` bytes, so a file that grows meanwhile is still
 /// refused rather than read without end.
 pub fn read_input(path: &Path, cap: u64) -> Result<String, InputError> {
+    read_bounded(path, cap)
+}
+
+/// [`read_input`], or `None` when `path` does not exist (for files a command may create).
+pub fn read_optional(path: &Path, cap: u64) -> Result<Option<String>, InputError> {
+    match read_bounded(path, cap) {
+        Ok(text) => Ok(Some(text)),
+        Err(InputError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn read_bounded(path: &Path, cap: u64) -> Result<String, InputError> {
     let io = |source| InputError::Io {
         path: path.to_path_buf(),
         source,
