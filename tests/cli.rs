@@ -405,8 +405,10 @@ fn help_of_each_command_shows_an_example() {
     }
 }
 
+/// An `--out` that cannot be written is a usage error found before the run (exit 2), not
+/// after it.
 #[test]
-fn unwritable_output_exits_1() {
+fn unwritable_output_exits_2_before_the_run() {
     let tmp = TempDir::new("cli", "unwritable");
     let file = tmp.path().join("file.txt");
     fs::write(&file, "a regular file, not a directory").expect("temp file is writable");
@@ -420,9 +422,9 @@ fn unwritable_output_exits_1() {
         out.as_os_str(),
         "--quiet".as_ref(),
     ]);
-    assert_exit(&result, 1);
+    assert_exit(&result, 2);
     let errors = stderr(&result);
-    assert!(errors.contains("error: cannot write "), "{errors}");
+    assert!(errors.contains("error: --out: cannot write "), "{errors}");
     assert!(errors.contains("file.txt"), "{errors}");
 }
 

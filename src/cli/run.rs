@@ -93,9 +93,22 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let bar = ProgressBar::with_draw_target(Some(total_ns), ProgressDrawTarget::hidden());
     bar.set_style(
         ProgressStyle::with_template(
-            "{spinner} {msg} [{bar:30}] {percent:>3}% elapsed {elapsed} eta {eta}",
+            "{spinner} {msg} [{bar:30}] {simulated} elapsed {elapsed} eta {eta}",
         )
         .expect("constant template is valid")
+        // Simulated seconds covered, summed over replications: it moves every 65 536
+        // kernel events, however long one replication is.
+        .with_key(
+            "simulated",
+            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(
+                    w,
+                    "{:.0}/{:.0} simulated s",
+                    state.pos() as f64 * 1e-9,
+                    state.len().unwrap_or(0) as f64 * 1e-9
+                );
+            },
+        )
         .progress_chars("=> "),
     );
     bar.set_message(format!(
