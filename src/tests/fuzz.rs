@@ -219,12 +219,22 @@ fn mutated_scenario_and_sweep_files_never_panic_hang_or_go_unlocated() {
         files.len(),
         root.display()
     );
+    // A longer campaign on another seed: FAULTLINE_FUZZ_SEED (hex) and FAULTLINE_FUZZ_MUTANTS
+    // (per file) override the committed ones; the suite runs the committed ones.
+    let base_seed = std::env::var("FAULTLINE_FUZZ_SEED")
+        .ok()
+        .and_then(|v| u64::from_str_radix(v.trim_start_matches("0x"), 16).ok())
+        .unwrap_or(SEED);
+    let per_file = std::env::var("FAULTLINE_FUZZ_MUTANTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(MUTANTS_PER_FILE);
     let mut tally = Tally::default();
     for (f, file) in files.iter().enumerate() {
         let original = std::fs::read(file).unwrap();
         let shown: PathBuf = file.strip_prefix(&scratch).unwrap().to_path_buf();
-        for k in 0..MUTANTS_PER_FILE {
-            let seed = SEED ^ ((f as u64) << 32 | k);
+        for k in 0..per_file {
+            let seed = base_seed ^ ((f as u64) << 32 | k);
             let mut rng = SimRng::seed_from_u64(seed);
             let mut text = original.clone();
             for _ in 0..1 + below(&mut rng, 3) {
@@ -279,7 +289,7 @@ fn mutated_scenario_and_sweep_files_never_panic_hang_or_go_unlocated() {
     }
     let _ = std::fs::remove_dir_all(&scratch);
     println!(
-        "fuzz: {} mutants of {} files (seed {SEED:#x}): {} loaded, {} refused; {} panics, {} \
+        "fuzz: {} mutants of {} files (seed {base_seed:#x}): {} loaded, {} refused; {} panics, {} \
          hangs (> {MAX_SECONDS_PER_MUTANT} s), {} unlocated errors; longest message line {} \
          characters; slowest load {:.3} s; {:.1} s in all",
         tally.mutants,
