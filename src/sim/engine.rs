@@ -90,19 +90,7 @@ impl<E> Engine<E> {
 
     /// Processes every event due at or before `horizon`, then parks the clock at `horizon`.
     pub fn run_until(&mut self, horizon: SimTime, world: &mut impl Handler<E>) {
-        while let Some((at, event)) = self.queue.pop_due(horizon) {
-            debug_assert!(at >= self.now, "event queue went back in time");
-            self.now = at;
-            self.processed += 1;
-            world.handle(
-                event,
-                &mut Ctx {
-                    now: at,
-                    queue: &mut self.queue,
-                },
-            );
-        }
-        self.now = self.now.max(horizon);
+        self.run_until_or_after(horizon, u64::MAX, world);
     }
 
     /// Like [`run_until`](Self::run_until), but stops once `events` events have been handled
