@@ -491,7 +491,12 @@ mod tests {
         assert!(text.len() < 400, "{} characters", text.len());
         assert!(text.contains("(100000 characters)"), "{text}");
         let short = read_input(Path::new("/no/such/file.ron"), MAX_RON_BYTES).unwrap_err();
-        assert!(short.to_string().starts_with("cannot read /no/such/file.ron: "), "{short}");
+        assert!(
+            short
+                .to_string()
+                .starts_with("cannot read /no/such/file.ron: "),
+            "{short}"
+        );
     }
 
     #[test]
