@@ -25,7 +25,7 @@ pub fn is_sweep_file(path: &Path) -> bool {
 pub const MAX_DEPTH: usize = 32;
 
 /// Every `.ron` file below `dir`, sorted. Symlinked directories are not followed (a link
-/// back to an ancestor would loop forever) and the walk stops [`MAX_DEPTH`] levels down;
+/// back to an ancestor would loop forever) and the walk stops `MAX_DEPTH` (32) levels down;
 /// symlinks to files are listed like files.
 pub fn ron_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
