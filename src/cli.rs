@@ -4,6 +4,7 @@
 pub(crate) mod check;
 mod explore;
 mod gate;
+mod headline;
 mod plot;
 mod run;
 mod sweep;

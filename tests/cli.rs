@@ -129,10 +129,15 @@ fn run_writes_the_results_directory_and_prints_a_table() {
         "5".as_ref(),
         "--out".as_ref(),
         out.as_os_str(),
+        "--full".as_ref(),
     ]);
     assert_exit(&result, 0);
     let printed = stdout(&result);
-    assert!(printed.contains("delay_mean_ms"), "no table:\n{printed}");
+    assert!(printed.contains("p99 delay"), "no headline:\n{printed}");
+    assert!(
+        printed.contains("delay_mean_ms"),
+        "no full table:\n{printed}"
+    );
     assert!(printed.contains("interval"), "no table header:\n{printed}");
 
     let dir = only_run_dir(&out);

@@ -42,6 +42,11 @@ pub struct Args {
     /// cannot fit is refused before it starts.
     #[arg(long, value_name = "SIZE", value_parser = memory::parse_size)]
     pub max_memory: Option<u64>,
+    /// After the headline, print every metric of every variant with its interval and the
+    /// paired difference to the first variant (summary.csv and comparison.csv always hold
+    /// them).
+    #[arg(long)]
+    pub full: bool,
 }
 
 /// Runs the scenario and writes its results.
@@ -158,7 +163,11 @@ pub fn run(args: Args) -> Result<(), CliError> {
             dir,
         });
     }
-    print_table(&result);
+    print!("{}", super::headline::render(&result));
+    if args.full {
+        println!();
+        print_table(&result);
+    }
     let checks = result.semantics();
     print_semantics(&checks);
     println!(
