@@ -14,6 +14,9 @@ pub const WIDTH: usize = 100;
 /// Variants shown side by side.
 pub const MAX_VARIANTS: usize = 4;
 
+/// A replication's metric by name.
+type Lookup<'a> = &'a dyn Fn(&str) -> Option<f64>;
+
 /// One headline metric: how to read it from a replication and how to print it.
 struct Row {
     /// Name in verdicts.
@@ -26,7 +29,7 @@ struct Row {
     decimals: Option<usize>,
     higher_is_better: bool,
     /// The value of one replication, from its metrics and the run's (duration, window) \[s\].
-    value: fn(&dyn Fn(&str) -> Option<f64>, f64, f64) -> Option<f64>,
+    value: fn(Lookup<'_>, f64, f64) -> Option<f64>,
 }
 
 const ROWS: [Row; 8] = [
