@@ -645,6 +645,13 @@ fn run_point(
     std::fs::rename(&tmp, &dir).map_err(|e| SweepError::Write(dir.clone(), e))
 }
 
+/// Whether `text` is a sweep file rather than a scenario: it writes the fields `base` and
+/// `axes` (found by a scan that tolerates syntax errors and skips comments).
+pub fn looks_like_sweep(text: &str) -> bool {
+    let spans = locate::Spans::new(text);
+    spans.field("base").is_some() && spans.field("axes").is_some()
+}
+
 /// The cores of this machine: at most one point per core runs at once.
 pub fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())

@@ -16,9 +16,13 @@ pub struct Args {
     pub files: Vec<PathBuf>,
 }
 
-/// Whether `path` is a sweep file: one that lives under a `sweeps` directory.
+/// Whether `path` is a sweep file, by its content: it writes the fields `base` and `axes`,
+/// which no scenario has (a scan that tolerates syntax errors, so a broken sweep file is
+/// still checked as a sweep). A file that cannot be read is a scenario here: the scenario
+/// loader then reports why it cannot be read.
 pub fn is_sweep_file(path: &Path) -> bool {
-    path.components().any(|c| c.as_os_str() == "sweeps")
+    crate::scenario::read_input(path, crate::scenario::MAX_RON_BYTES)
+        .is_ok_and(|text| crate::sweep::looks_like_sweep(&text))
 }
 
 /// Deepest directory nesting [`ron_files`] descends below the directory it is given.
@@ -65,7 +69,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     }
     let mut failed = 0;
     for f in &files {
-        // Files under a `sweeps` directory are sweep files: check the sweep, its base and
+        // Sweep files (known by their `base` and `axes` fields): check the sweep, its base and
         // every grid point.
         if is_sweep_file(f) {
             match crate::sweep::load(f) {
@@ -109,6 +113,39 @@ pub fn run(args: Args) -> Result<(), CliError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A sweep file is known by its content wherever it lives, and a scenario under a
+    /// directory named `sweeps` is still a scenario (issue 11: `check` used to decide by
+    /// the directory's name).
+    #[test]
+    fn sweep_files_are_recognised_by_their_content() {
+        let root =
+            std::env::temp_dir().join(format!("faultline-check-kind-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("sweeps")).unwrap();
+        let sweep = root.join("anywhere.ron");
+        std::fs::write(
+            &sweep,
+            "// a sweep\n(version: 1, name: \"s\", base: \"x.ron\",\n axes: [(path: \"duration_s\", values: [1.0])])",
+        )
+        .unwrap();
+        let scenario = root.join("sweeps/scenario.ron");
+        std::fs::write(
+            &scenario,
+            "(version: 1, name: \"x\", duration_s: 1.0) // axes: base:",
+        )
+        .unwrap();
+        let broken = root.join("broken.ron");
+        std::fs::write(&broken, "(version: 1, base: \"x.ron\", axes: [(path: ").unwrap();
+        assert!(is_sweep_file(&sweep));
+        assert!(!is_sweep_file(&scenario), "a comment is not a field");
+        assert!(
+            is_sweep_file(&broken),
+            "a broken sweep file is still a sweep file"
+        );
+        assert!(!is_sweep_file(&root.join("missing.ron")));
+        std::fs::remove_dir_all(&root).unwrap();
+    }
 
     #[cfg(unix)]
     #[test]
