@@ -22,7 +22,7 @@ use crate::metrics::ReplicationSummary;
 use crate::scenario::Scenario;
 use crate::sim::SimDuration;
 use crate::stats::{Interval, t_interval};
-use crate::world::{Overload, SimError, run_replication_within};
+use crate::world::{Overload, SimError, Trace, TraceKinds, run_replication_traced};
 
 /// Results of every replication of one configuration (a cell; one per variant from the
 /// fault-tolerance work on).
@@ -100,6 +100,36 @@ pub struct RunResult {
     /// Replications stopped before their end because they outgrew their memory budget, in
     /// (variant, replication) order. Their metrics cover the window up to the stop.
     pub stopped: Vec<Stopped>,
+    /// Event traces of the runs chosen by a [`TracePlan`], in (variant, run) order.
+    pub traces: Vec<TracedRun>,
+}
+
+/// Which runs to trace, and what to write of them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TracePlan {
+    /// Run (replication) numbers.
+    pub runs: Vec<u32>,
+    /// Variant indices.
+    pub variants: Vec<usize>,
+    /// Kinds of kernel event written (state-changing events always are).
+    pub kinds: TraceKinds,
+}
+
+impl TracePlan {
+    fn covers(&self, variant: usize, run: u32) -> bool {
+        self.runs.contains(&run) && self.variants.contains(&variant)
+    }
+}
+
+/// The trace of one run of one variant.
+#[derive(Clone, Debug)]
+pub struct TracedRun {
+    /// Variant index.
+    pub variant: usize,
+    /// Run (replication) number.
+    pub run: u32,
+    /// Its rows.
+    pub trace: Trace,
 }
 
 /// A replication stopped by its memory budget.
@@ -166,11 +196,25 @@ pub fn run_within(
     stop_line: Option<u64>,
     progress: &(dyn Fn(SimDuration) + Sync),
 ) -> Result<RunResult, ReplicationError> {
+    run_traced(scenario, seed, threads, stop_line, None, progress)
+}
+
+/// [`run_within`], tracing the runs `trace` chooses (see [`crate::world::Trace`]); the
+/// results are those of the untraced run.
+pub fn run_traced(
+    scenario: &Scenario,
+    seed: u64,
+    threads: usize,
+    stop_line: Option<u64>,
+    trace: Option<&TracePlan>,
+    progress: &(dyn Fn(SimDuration) + Sync),
+) -> Result<RunResult, ReplicationError> {
     let reps = scenario.replications;
     let jobs = scenario.variants.len() as u32 * reps;
     let job = |job: u32| {
         let (v, r) = ((job / reps) as usize, job % reps);
-        run_replication_within(scenario, v, seed, r, stop_line, progress).map_err(|source| {
+        let kinds = trace.filter(|t| t.covers(v, r)).map(|t| t.kinds);
+        run_replication_traced(scenario, v, seed, r, stop_line, kinds, progress).map_err(|source| {
             ReplicationError {
                 variant: scenario.variants[v].label.clone(),
                 replication: r,
@@ -182,7 +226,7 @@ pub fn run_within(
     // One flat, indexed job list: rayon's collect keeps the order (variant, replication).
     // One thread runs in the caller's thread: no pool, so a caller that is itself a pool
     // worker (a sweep point) does not spin waiting on a nested pool.
-    let results: Vec<(ReplicationSummary, Option<Overload>)> = if threads <= 1 {
+    let results: Vec<(ReplicationSummary, Option<Overload>, Option<Trace>)> = if threads <= 1 {
         (0..jobs).map(job).collect::<Result<_, _>>()?
     } else {
         rayon::ThreadPoolBuilder::new()
@@ -193,10 +237,18 @@ pub fn run_within(
     };
     let kernel_events = results.iter().map(|r| r.0.kernel_events).sum();
     let mut stopped = Vec::new();
+    let mut traces = Vec::new();
     let mut summaries = Vec::with_capacity(results.len());
-    for (job, (summary, overload)) in results.into_iter().enumerate() {
+    for (job, (summary, overload, trace)) in results.into_iter().enumerate() {
+        let (v, r) = (job / reps as usize, job as u32 % reps);
+        if let Some(trace) = trace {
+            traces.push(TracedRun {
+                variant: v,
+                run: r,
+                trace,
+            });
+        }
         if let Some(overload) = overload {
-            let (v, r) = (job / reps as usize, job as u32 % reps);
             stopped.push(Stopped {
                 variant: scenario.variants[v].label.clone(),
                 replication: r,
@@ -222,6 +274,7 @@ pub fn run_within(
         cells,
         kernel_events,
         stopped,
+        traces,
     })
 }
 

@@ -16,6 +16,7 @@ mod replication;
 mod scenario_errors;
 mod scenario_files;
 mod sweep_errors;
+mod trace;
 
 use std::path::{Path, PathBuf};
 

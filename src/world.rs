@@ -24,6 +24,7 @@ mod logs;
 mod recovery;
 mod replicas;
 mod run;
+mod trace;
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -37,7 +38,10 @@ pub use event::Event;
 use keys::{KeySet, StateCopy, WindowTable};
 use logs::OutputLog;
 use replicas::Dedup;
-pub use run::{Holder, HolderKind, Overload, STEP_EVENTS, run_replication_within};
+pub use run::{
+    Holder, HolderKind, Overload, STEP_EVENTS, run_replication_traced, run_replication_within,
+};
+pub use trace::{DATA_ROWS_CAP, ROWS_CAP, TRACE_HEADER, Trace, TraceKind, TraceKinds};
 
 use crate::fault::FaultPlan;
 use crate::ft::replication::StateSource;

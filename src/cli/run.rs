@@ -7,10 +7,11 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::CliError;
-use crate::experiment::{self, MetricSummary};
+use crate::experiment::{self, MetricSummary, TracePlan};
 use crate::memory::{self, Budget, Bytes};
 use crate::scenario;
 use crate::sim::SimDuration;
+use crate::world::TraceKinds;
 
 /// Arguments of `run`.
 #[derive(clap::Args, Debug)]
@@ -47,6 +48,79 @@ pub struct Args {
     /// them).
     #[arg(long)]
     pub full: bool,
+    /// Write trace.csv: one row per kernel event of the traced runs (and per state change
+    /// it caused), and a timeline chart per traced run and variant (plots/timeline_*).
+    /// Implied by any --trace-* option.
+    #[arg(long)]
+    pub trace: bool,
+    /// Runs (seeded replications) to trace, comma-separated [default: 0].
+    #[arg(long, value_name = "N,N…", value_delimiter = ',')]
+    pub trace_runs: Vec<u32>,
+    /// Variants to trace, by label, comma-separated [default: every variant].
+    #[arg(long, value_name = "LABEL,…", value_delimiter = ',')]
+    pub trace_variants: Vec<String>,
+    /// Kinds of kernel event to write: faults, detection, checkpoints, recovery, data, or
+    /// all [default: every kind but data]. Events that change a node's or instance's state
+    /// are written whatever their kind; data rows are capped at 200 000 per run.
+    #[arg(long, value_name = "KIND,…", value_parser = parse_kinds)]
+    pub trace_kinds: Option<TraceKinds>,
+}
+
+fn parse_kinds(list: &str) -> Result<TraceKinds, String> {
+    TraceKinds::parse(list)
+}
+
+/// The runs `args` asks to trace, checked against the scenario: every problem at once.
+fn trace_plan(args: &Args, scenario: &scenario::Scenario) -> Result<Option<TracePlan>, CliError> {
+    let asked = args.trace
+        || !args.trace_runs.is_empty()
+        || !args.trace_variants.is_empty()
+        || args.trace_kinds.is_some();
+    if !asked {
+        return Ok(None);
+    }
+    let mut problems = Vec::new();
+    let runs = if args.trace_runs.is_empty() {
+        vec![0]
+    } else {
+        let mut runs = args.trace_runs.clone();
+        runs.sort_unstable();
+        runs.dedup();
+        for r in runs.iter().filter(|&&r| r >= scenario.replications) {
+            problems.push(format!(
+                "--trace-runs {r}: the scenario has runs 0 to {} (--replications {})",
+                scenario.replications - 1,
+                scenario.replications
+            ));
+        }
+        runs
+    };
+    let labels: Vec<&str> = scenario.variants.iter().map(|v| v.label.as_str()).collect();
+    let variants = if args.trace_variants.is_empty() {
+        (0..labels.len()).collect()
+    } else {
+        let mut chosen = Vec::new();
+        for name in &args.trace_variants {
+            match labels.iter().position(|l| l == name) {
+                Some(v) if !chosen.contains(&v) => chosen.push(v),
+                Some(_) => {}
+                None => problems.push(format!(
+                    "--trace-variants {name}: no such variant; the scenario's variants are {}",
+                    labels.join(", ")
+                )),
+            }
+        }
+        chosen.sort_unstable();
+        chosen
+    };
+    if !problems.is_empty() {
+        return Err(CliError::Usage(problems.join("\n")));
+    }
+    Ok(Some(TracePlan {
+        runs,
+        variants,
+        kinds: args.trace_kinds.unwrap_or(TraceKinds::DEFAULT),
+    }))
 }
 
 /// Runs the scenario and writes its results.
@@ -64,8 +138,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
         }
     };
     scenario.set_seed(seed);
-    // Everything that can fail before the run, fails before it: the output directory, then
-    // the memory budget.
+    // Everything that can fail before the run, fails before it: the trace options, the
+    // output directory, then the memory budget.
+    let trace = trace_plan(&args, &scenario)?;
     let parent = experiment::output::check_root(&args.out, &scenario.name)
         .map_err(|e| CliError::Usage(format!("--out: {e}")))?;
     for stale in experiment::output::stale_partials(&parent) {
@@ -136,13 +211,23 @@ pub fn run(args: Args) -> Result<(), CliError> {
         }
     };
     let started_utc = experiment::output_utc_now();
-    let result = experiment::run_within(&scenario, seed, threads, Some(plan.stop_line), &progress)
-        .map_err(CliError::Run)?;
+    let result = experiment::run_traced(
+        &scenario,
+        seed,
+        threads,
+        Some(plan.stop_line),
+        trace.as_ref(),
+        &progress,
+    )
+    .map_err(CliError::Run)?;
     bar.finish_and_clear();
     let wall = started.elapsed().as_secs_f64();
 
     let command_line = std::env::args().collect::<Vec<_>>().join(" ");
-    let manifest = experiment::manifest(&result, &command_line, threads, started_utc, wall);
+    let mut manifest = experiment::manifest(&result, &command_line, threads, started_utc, wall);
+    if let Some(plan) = &trace {
+        manifest.trace = experiment::output::TraceManifest::of(&result, plan.kinds);
+    }
     // Charts are drawn from the CSVs just written (as `faultline plot` would), before the
     // directory is renamed into place; a chart that cannot be drawn does not undo a finished
     // run.
@@ -170,6 +255,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
     }
     let checks = result.semantics();
     print_semantics(&checks);
+    if let Some(t) = &manifest.trace {
+        print_trace(t);
+    }
     println!(
         "\n{} replications × {} variant(s), seed {seed}, {:.1} s wall, {:.2} M kernel events/s\nresults: {} ({charts} chart files in plots/)",
         scenario.replications,
@@ -197,6 +285,31 @@ pub fn run(args: Args) -> Result<(), CliError> {
         });
     }
     Ok(())
+}
+
+/// Says what trace.csv holds and where a cap was reached.
+fn print_trace(t: &experiment::output::TraceManifest) {
+    println!("\ntrace.csv ({}):", t.kinds);
+    for r in &t.runs {
+        let mut line = format!(
+            "  {} run {}: {} rows from {} kernel events",
+            r.variant, r.run, r.rows, r.kernel_events
+        );
+        if let Some(at) = r.data_capped_at_s {
+            line.push_str(&format!(
+                "; data rows capped at {} from {at:.3} s (later data events only where they \
+                 change state)",
+                t.data_rows_cap
+            ));
+        }
+        if let Some(at) = r.truncated_at_s {
+            line.push_str(&format!(
+                "; trace stopped at {} rows at {at:.3} s",
+                t.rows_cap
+            ));
+        }
+        println!("{line}");
+    }
 }
 
 /// Prints the estimate of a large run before it starts (more than 10⁸ kernel events, or

@@ -7,7 +7,7 @@
 //! quoting. Floats use Rust's shortest round-trip formatting: exact and deterministic.
 
 use std::fmt::{self, Write as _};
-use std::io;
+use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -73,6 +73,76 @@ pub struct RunManifest {
     /// Whether every replication ran to its end (false: some outgrew the memory budget and
     /// were stopped; `overload.txt` says which and why).
     pub complete: bool,
+    /// What `trace.csv` holds, when the run was traced.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace: Option<TraceManifest>,
+}
+
+/// The traced runs of a results directory, as its manifest records them.
+#[derive(Clone, Debug, Serialize)]
+pub struct TraceManifest {
+    /// Kinds written (events that changed state are written whatever their kind).
+    pub kinds: String,
+    /// Per traced run: variant, run number, rows, and where a cap was reached.
+    pub runs: Vec<TracedRunManifest>,
+    /// The caps.
+    pub data_rows_cap: u64,
+    /// Rows per run after which a trace stops.
+    pub rows_cap: u64,
+}
+
+/// One traced run in the manifest.
+#[derive(Clone, Debug, Serialize)]
+pub struct TracedRunManifest {
+    /// Variant label.
+    pub variant: String,
+    /// Run (replication) number.
+    pub run: u32,
+    /// Kernel events the run handled.
+    pub kernel_events: u64,
+    /// Rows written (one per kernel event written and state change).
+    pub rows: usize,
+    /// Simulated time \[s\] at which data rows were capped.
+    pub data_capped_at_s: Option<f64>,
+    /// Simulated time \[s\] at which the trace stopped at the row cap.
+    pub truncated_at_s: Option<f64>,
+}
+
+impl TraceManifest {
+    /// The manifest entry of `result`'s traces, if it has any.
+    pub fn of(result: &RunResult, kinds: crate::world::TraceKinds) -> Option<Self> {
+        if result.traces.is_empty() {
+            return None;
+        }
+        Some(Self {
+            kinds: kinds.names(),
+            runs: result
+                .traces
+                .iter()
+                .map(|t| TracedRunManifest {
+                    variant: result.cells[t.variant].label.clone(),
+                    run: t.run,
+                    kernel_events: t.trace.kernel_events(),
+                    rows: t.trace.rows(),
+                    data_capped_at_s: t.trace.data_capped().map(|x| x.as_secs_f64()),
+                    truncated_at_s: t.trace.truncated().map(|x| x.as_secs_f64()),
+                })
+                .collect(),
+            data_rows_cap: crate::world::DATA_ROWS_CAP,
+            rows_cap: crate::world::ROWS_CAP,
+        })
+    }
+}
+
+/// Writes `trace.csv`: the header, then every traced run's rows in (variant, run) order.
+pub fn write_trace_csv(result: &RunResult, path: &Path) -> io::Result<()> {
+    let mut out = io::BufWriter::new(std::fs::File::create(path)?);
+    writeln!(out, "{}", crate::world::TRACE_HEADER)?;
+    for t in &result.traces {
+        t.trace
+            .write_csv(&mut out, &result.cells[t.variant].label, t.run)?;
+    }
+    out.flush()
 }
 
 /// FNV-1a 64-bit hash: stable, dependency-free, enough to tell scenario texts apart.
@@ -396,6 +466,7 @@ pub fn manifest(
         kernel_events: result.kernel_events,
         reproduce: "faultline run scenario.ron (the resolved copy in this directory holds the seed and replications)".to_string(),
         complete: result.stopped.is_empty(),
+        trace: None,
     }
 }
 
@@ -499,6 +570,10 @@ pub fn write_results(
     for (name, content) in files {
         let path = tmp.join(name);
         std::fs::write(&path, content).map_err(err(&path))?;
+    }
+    if !result.traces.is_empty() {
+        let path = tmp.join("trace.csv");
+        write_trace_csv(result, &path).map_err(err(&path))?;
     }
     finish(&tmp);
     // Never overwrite: runs started in the same second get a numeric suffix.

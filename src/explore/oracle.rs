@@ -149,6 +149,7 @@ pub fn check(
         kernel_events: summary.kernel_events,
         scenario: scenario.clone(),
         stopped: Vec::new(),
+        traces: Vec::new(),
     };
     if let Some(v) = result
         .semantics()

@@ -163,6 +163,11 @@ impl CheckpointCoordinator {
         (self.completed, self.aborted)
     }
 
+    /// The checkpoint in progress.
+    pub fn in_progress(&self) -> Option<u32> {
+        self.in_progress.as_ref().map(|p| p.id)
+    }
+
     /// Start time of the checkpoint in progress.
     pub fn in_progress_since(&self) -> Option<SimTime> {
         self.in_progress.as_ref().map(|p| p.started)

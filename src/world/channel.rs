@@ -246,6 +246,14 @@ impl Channels {
         (id, arrival, cut_attempts + lost + 1)
     }
 
+    /// The oldest message on `link` — the next to arrive — with its sender and receiver.
+    pub fn peek(&self, link: LinkId) -> Option<(InstanceId, InstanceId, &DataEvent)> {
+        self.links[link.0 as usize]
+            .in_transit
+            .front()
+            .map(|(from, to, e)| (*from, *to, e))
+    }
+
     /// Takes the oldest message off `link`: the one whose arrival is being handled.
     #[inline]
     pub fn receive(&mut self, link: LinkId) -> (InstanceId, DataEvent) {

@@ -11,6 +11,7 @@
 //! depends on the budget alone, and the bytes are counted from the replication's own
 //! requests, so the stop instant does not depend on the thread count.
 
+use super::trace::{Trace, TraceKinds, Traced};
 use super::{BARRIER_ID, Engine, Event, SimError, World};
 use crate::memory;
 use crate::metrics::ReplicationSummary;
@@ -98,6 +99,29 @@ pub fn run_replication_within(
     limit_bytes: Option<u64>,
     progress: &(dyn Fn(SimDuration) + Sync),
 ) -> Result<(ReplicationSummary, Option<Overload>), SimError> {
+    let (summary, overload, _) = run_replication_traced(
+        scenario,
+        variant,
+        master_seed,
+        replication,
+        limit_bytes,
+        None,
+        progress,
+    )?;
+    Ok((summary, overload))
+}
+
+/// [`run_replication_within`], with a trace of the chosen kinds when `trace` is given. The
+/// trace's own heap is left out of the budget, so the results are those of the untraced run.
+pub fn run_replication_traced(
+    scenario: &Scenario,
+    variant: usize,
+    master_seed: u64,
+    replication: u32,
+    limit_bytes: Option<u64>,
+    trace: Option<TraceKinds>,
+    progress: &(dyn Fn(SimDuration) + Sync),
+) -> Result<(ReplicationSummary, Option<Overload>, Option<Trace>), SimError> {
     let start = memory::thread_net_bytes();
     let mut engine = Engine::with_capacity(4096);
     let mut world = World::new(
@@ -120,24 +144,41 @@ pub fn run_replication_within(
     // Bytes the progress callback left allocated on this thread (a progress bar's buffers):
     // not the replication's.
     let mut foreign: i64 = 0;
+    // The trace's heap is not the replication's: its names and snapshots are counted here,
+    // its rows at every step.
+    let before = memory::thread_net_bytes();
+    let mut trace = trace.map(|kinds| Trace::new(&world, kinds));
+    foreign += memory::thread_net_bytes() - before;
     loop {
         let horizon = if chunk == CHUNKS {
             end
         } else {
             SimTime::from_nanos(end.as_nanos() / CHUNKS * chunk).min(end)
         };
-        let at_horizon = engine.run_until_or_after(horizon, STEP_EVENTS, &mut world);
+        // Two loops, monomorphised apart: an untraced run never meets the wrapper.
+        let at_horizon = match trace.as_mut() {
+            None => engine.run_until_or_after(horizon, STEP_EVENTS, &mut world),
+            Some(trace) => engine.run_until_or_after(
+                horizon,
+                STEP_EVENTS,
+                &mut Traced {
+                    world: &mut world,
+                    trace,
+                },
+            ),
+        };
         let now = engine.now();
         let before = memory::thread_net_bytes();
         progress(now - reached);
         foreign += memory::thread_net_bytes() - before;
         reached = now;
         if let Some(limit) = limit_bytes {
-            let held = (memory::thread_net_bytes() - start - foreign).max(0) as u64;
+            let traced = trace.as_ref().map_or(0, |t| t.rows_heap_bytes() as i64);
+            let held = (memory::thread_net_bytes() - start - foreign - traced).max(0) as u64;
             if held > limit && now < end {
                 let overload = world.overload(&engine, held, limit);
                 let summary = world.finish_at(&engine, now)?;
-                return Ok((summary, Some(overload)));
+                return Ok((summary, Some(overload), trace));
             }
         }
         if at_horizon {
@@ -147,7 +188,7 @@ pub fn run_replication_within(
             chunk += 1;
         }
     }
-    Ok((world.finish(&engine)?, None))
+    Ok((world.finish(&engine)?, None, trace))
 }
 
 impl World<'_> {
