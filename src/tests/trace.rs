@@ -115,7 +115,7 @@ fn rows(text: &str) -> Vec<Row<'_>> {
             assert_eq!(c.len(), width, "{line}");
             Row {
                 run: (c[0], c[1]),
-                seq: c[2].parse().unwrap(),
+                seq: c[2].parse().unwrap_or(0),
                 time_s: c[3].parse().unwrap(),
                 kind: c[4],
                 event: c[5],
@@ -140,7 +140,10 @@ fn filters_keep_the_chosen_kinds_and_every_state_change() {
     assert!(parsed.iter().all(|r| r.run == (label, "1")));
     assert!(parsed.iter().any(|r| r.kind == "faults"));
     // Events of other kinds appear only where they changed state (a suspicion, a restart).
-    let others: Vec<&Row> = parsed.iter().filter(|r| r.kind != "faults").collect();
+    let others: Vec<&Row> = parsed
+        .iter()
+        .filter(|r| r.kind != "faults" && r.kind != "trace")
+        .collect();
     assert!(!others.is_empty(), "the failover's detection changes state");
     assert!(others.iter().all(|r| r.subject.is_some()), "{text}");
     // The full default trace holds the same state changes: the filter thins out only the
@@ -212,28 +215,37 @@ fn state_changes_chain_per_subject_and_rows_are_in_kernel_order() {
         let mut order: BTreeMap<(&str, &str), (u64, f64)> = BTreeMap::new();
         let mut changes = 0;
         for r in rows(&text) {
-            if let Some(&(seq, t)) = order.get(&r.run) {
-                assert!(r.seq >= seq && r.time_s >= t, "{relative}: out of order");
+            if r.kind != "trace" {
+                if let Some(&(seq, t)) = order.get(&r.run) {
+                    assert!(r.seq >= seq && r.time_s >= t, "{relative}: out of order");
+                }
+                order.insert(r.run, (r.seq, r.time_s));
+            } else if r.event == "trace_end" {
+                let (_, t) = order[&r.run];
+                assert!(r.time_s >= t, "{relative}: the end is after every event");
             }
-            order.insert(r.run, (r.seq, r.time_s));
             let Some((kind, subject, from, to)) = r.subject else {
                 continue;
             };
-            changes += 1;
             assert_ne!(from, to, "{relative}: a change changes something");
             let key = (r.run.0, r.run.1, kind, subject);
+            if r.event == "trace_start" {
+                // Every node and instance is declared once, before anything happens.
+                assert_eq!(from, "", "{relative}: {key:?}");
+                assert!(last.insert(key, to).is_none(), "{relative}: {key:?} twice");
+                continue;
+            }
+            changes += 1;
             let initial = match kind {
-                "node" => Some("up"),
-                "instance" => Some("running"),
                 "partition" | "spike" => Some("inactive"),
                 "rollback" => Some("idle"),
                 "checkpoint" => Some("none"),
-                _ => None, // placement: the scenario's node
+                _ => None, // nodes, instances, placements: declared by trace_start
             };
-            let expected = last.get(&key).copied().or(initial);
-            if let Some(expected) = expected {
-                assert_eq!(from, expected, "{relative}: {key:?} at seq {}", r.seq);
-            }
+            let Some(expected) = last.get(&key).copied().or(initial) else {
+                panic!("{relative}: {key:?} changes before it is declared");
+            };
+            assert_eq!(from, expected, "{relative}: {key:?} at seq {}", r.seq);
             last.insert(key, to);
         }
         assert!(changes > 10, "{relative}: {changes} state changes");

@@ -178,6 +178,9 @@ pub fn run_replication_traced(
             if held > limit && now < end {
                 let overload = world.overload(&engine, held, limit);
                 let summary = world.finish_at(&engine, now)?;
+                if let Some(t) = trace.as_mut() {
+                    t.end_at(now);
+                }
                 return Ok((summary, Some(overload), trace));
             }
         }
@@ -187,6 +190,9 @@ pub fn run_replication_traced(
             }
             chunk += 1;
         }
+    }
+    if let Some(t) = trace.as_mut() {
+        t.end_at(end);
     }
     Ok((world.finish(&engine)?, None, trace))
 }

@@ -265,6 +265,10 @@ pub struct Trace {
     data_capped: Option<SimTime>,
     /// When the row cap was reached: the trace stopped there.
     truncated: Option<SimTime>,
+    /// The state when tracing started, written as the `trace_start` rows.
+    initial: Snapshot,
+    /// Where the run ended (its end, or where its budget stopped it).
+    end: SimTime,
 }
 
 impl Trace {
@@ -334,10 +338,13 @@ impl Trace {
             data_rows: 0,
             data_capped: None,
             truncated: None,
+            initial: Snapshot::default(),
+            end: SimTime::ZERO,
         };
         trace.snapshot = snapshot_of(world, Snapshot::default());
         // Both snapshots reach their full size now, so later comparisons never allocate.
         trace.scratch = snapshot_of(world, Snapshot::default());
+        trace.initial = trace.snapshot.clone();
         trace
     }
 
@@ -368,11 +375,41 @@ impl Trace {
         self.truncated
     }
 
-    /// Writes the rows as CSV lines (no header) for run `run` of `variant`.
+    /// Notes where the run ended.
+    pub(super) fn end_at(&mut self, end: SimTime) {
+        self.end = end;
+    }
+
+    /// Writes the rows as CSV lines (no header) for run `run` of `variant`: first a
+    /// `trace_start` row per node, instance and placement with its initial state, so every
+    /// lane is named even if nothing happens to it, then the events, then `trace_end` at the
+    /// run's end.
     pub fn write_csv(&self, out: &mut impl Write, variant: &str, run: u32) -> io::Result<()> {
         let mut changes = self.changes.iter();
         let mut line = String::with_capacity(160);
         let mut prefix = String::with_capacity(128);
+        let marker = |s: &mut String, event: &str, time: SimTime| {
+            s.clear();
+            let ns = time.as_nanos();
+            let _ = write!(
+                s,
+                "{variant},{run},,{}.{:09},trace,{event},,,,,",
+                ns / 1_000_000_000,
+                ns % 1_000_000_000
+            );
+        };
+        marker(&mut prefix, "trace_start", SimTime::ZERO);
+        let first = &self.initial;
+        for (n, &bits) in first.nodes.iter().enumerate() {
+            let name = &self.names.nodes[n];
+            writeln!(out, "{prefix},node,{name},,{}", node_state(bits))?;
+        }
+        for (i, &bits) in first.instances.iter().enumerate() {
+            let name = &self.names.instances[i];
+            writeln!(out, "{prefix},instance,{name},,{}", instance_state(bits))?;
+            let node = &self.names.nodes[first.placement[i] as usize];
+            writeln!(out, "{prefix},placement,{name},,{node}")?;
+        }
         for row in &self.rows {
             prefix.clear();
             self.row_prefix(&mut prefix, row, variant, run);
@@ -385,7 +422,8 @@ impl Trace {
                 writeln!(out, "{prefix},{line}")?;
             }
         }
-        Ok(())
+        marker(&mut prefix, "trace_end", self.end);
+        writeln!(out, "{prefix},,,,")
     }
 
     fn row_prefix(&self, s: &mut String, row: &Row, variant: &str, run: u32) {
