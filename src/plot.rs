@@ -32,6 +32,7 @@ mod csv;
 mod decimate;
 pub(crate) mod frame;
 mod results;
+mod timeline;
 
 use std::fmt;
 use std::io;
@@ -154,6 +155,7 @@ pub fn draw_all(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
         written.extend(chart.write(&out)?);
     }
     written.extend(delay_tail(&results, &out)?);
+    written.extend(timeline::draw_timelines(dir, &out)?);
     Ok(written)
 }
 
