@@ -6,6 +6,7 @@ mod explore;
 mod gate;
 mod headline;
 mod plot;
+mod report;
 mod run;
 mod sweep;
 mod validate;

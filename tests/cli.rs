@@ -59,7 +59,8 @@ fn read(path: &Path) -> String {
 }
 
 /// Files a run writes besides the manifest, whose bytes depend only on scenario and seed.
-const RESULT_FILES: [&str; 7] = [
+const RESULT_FILES: [&str; 8] = [
+    "report.md",
     "summary.csv",
     "replications.csv",
     "timeseries.csv",

@@ -232,9 +232,24 @@ pub fn run(args: Args) -> Result<(), CliError> {
     // directory is renamed into place; a chart that cannot be drawn does not undo a finished
     // run.
     let charts = std::cell::Cell::new(0);
-    let draw = |tmp: &std::path::Path| match crate::plot::draw_all(tmp) {
-        Ok(paths) => charts.set(paths.len()),
-        Err(e) => eprintln!("warning: charts not drawn: {e}"),
+    let headline = super::headline::render(&result);
+    let semantics = render_semantics(&result.semantics());
+    let description = super::report::header_of(&args.scenario);
+    let draw = |tmp: &std::path::Path| {
+        match crate::plot::draw_all(tmp) {
+            Ok(paths) => charts.set(paths.len()),
+            Err(e) => eprintln!("warning: charts not drawn: {e}"),
+        }
+        // The report embeds the charts just drawn, so it is written after them.
+        let report = super::report::RunReport {
+            description: &description,
+            headline: &headline,
+            semantics: &semantics,
+            manifest: &manifest,
+        };
+        if let Err(e) = std::fs::write(tmp.join("report.md"), report.render(tmp)) {
+            eprintln!("warning: report.md not written: {e}");
+        }
     };
     let dir = experiment::write_results(&result, &args.out, &manifest, &draw)
         .map_err(CliError::Output)?;
@@ -248,18 +263,18 @@ pub fn run(args: Args) -> Result<(), CliError> {
             dir,
         });
     }
-    print!("{}", super::headline::render(&result));
+    print!("{headline}");
     if args.full {
         println!();
         print_table(&result);
     }
     let checks = result.semantics();
-    print_semantics(&checks);
+    print!("\n{semantics}");
     if let Some(t) = &manifest.trace {
         print_trace(t);
     }
     println!(
-        "\n{} replications × {} variant(s), seed {seed}, {:.1} s wall, {:.2} M kernel events/s\nresults: {} ({charts} chart files in plots/)",
+        "\n{} replications × {} variant(s), seed {seed}, {:.1} s wall, {:.2} M kernel events/s\nresults: {} ({charts} chart files in plots/, report.md)",
         scenario.replications,
         scenario.variants.len(),
         wall,
@@ -341,15 +356,17 @@ fn print_estimate(plan: &experiment::Plan, threads: usize) {
     }
 }
 
-/// Prints each variant's guarantees per condition — how many episodes fell under each, the
-/// loss and duplicates blamed on them — and every violation.
-fn print_semantics(checks: &[experiment::SemanticsCheck]) {
-    println!(
-        "\nrecovery semantics, per condition: episodes, and the loss and duplicates blamed on them"
+/// Each variant's guarantees per condition — how many episodes fell under each, the loss
+/// and duplicates blamed on them — and every violation (at most ten per variant).
+fn render_semantics(checks: &[experiment::SemanticsCheck]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::from(
+        "recovery semantics, per condition: episodes, and the loss and duplicates blamed on them\n",
     );
     for c in checks {
-        println!(
-            "  {} ({}): {} over {} replications (mean lost {}, duplicated {})",
+        let _ = writeln!(
+            out,
+            "  {} ({}): {} over {} runs (mean lost {}, duplicated {})",
             c.variant,
             c.strategy,
             if c.holds() { "holds" } else { "VIOLATED" },
@@ -361,7 +378,8 @@ fn print_semantics(checks: &[experiment::SemanticsCheck]) {
             if k.episodes == 0 && k.condition != crate::ft::Condition::Primary {
                 continue;
             }
-            println!(
+            let _ = writeln!(
+                out,
                 "    {:<9} {:<52} {:<9} {:>5} episodes, {} lost, {} duplicated",
                 k.condition.label(),
                 k.text,
@@ -372,15 +390,17 @@ fn print_semantics(checks: &[experiment::SemanticsCheck]) {
             );
         }
         for v in c.violations.iter().take(10) {
-            println!("    VIOLATION {v}");
+            let _ = writeln!(out, "    VIOLATION {v}");
         }
         if c.violations.len() > 10 {
-            println!(
+            let _ = writeln!(
+                out,
                 "    … and {} more (violations.csv)",
                 c.violations.len() - 10
             );
         }
     }
+    out
 }
 
 /// Prints every metric with its confidence interval: one column per variant and, for every

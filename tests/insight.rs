@@ -1,7 +1,8 @@
-//! `faultline run --trace` through the built binary: the options choose runs, variants and
-//! kinds; trace.csv, the manifest's trace entry and one timeline per traced run and variant
-//! are written; the other result files are those of the untraced run; bad options are usage
-//! errors (exit 2) that name what exists.
+//! What a run says about itself, through the built binary: `run --trace` (the options choose
+//! runs, variants and kinds; trace.csv, the manifest's trace entry and one timeline per
+//! traced run and variant are written; the other result files are those of the untraced run;
+//! bad options are usage errors, exit 2, that name what exists) and `report.md` (headline,
+//! semantics, the scenario's description, provenance, every chart).
 
 mod common;
 
@@ -120,6 +121,40 @@ fn a_traced_run_writes_the_trace_its_timelines_and_the_untraced_results() {
         }
     }
     assert!(!traced.join("plots/timeline_checkpoint-only.png").exists());
+
+    // The report embeds every chart drawn, timelines included, and says what was run.
+    let report = std::fs::read_to_string(traced.join("report.md")).unwrap();
+    let mut pngs: Vec<String> = std::fs::read_dir(traced.join("plots"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".png"))
+        .collect();
+    pngs.sort();
+    assert!(pngs.len() >= 8, "{pngs:?}");
+    for png in &pngs {
+        assert!(
+            report.contains(&format!("](plots/{png})")),
+            "{png} not in the report"
+        );
+    }
+    for part in [
+        "## Scenario\n\nSensor monitoring under faults",
+        "## Headline",
+        "availability (SLA)",
+        "## Recovery semantics",
+        "passive (passive): holds over 3 runs",
+        "| master seed | 1000 |",
+    ] {
+        assert!(report.contains(part), "report.md lacks {part:?}:\n{report}");
+    }
+    // The untraced run's report differs only in its charts.
+    let plain_report = std::fs::read_to_string(plain.join("report.md")).unwrap();
+    assert!(!plain_report.contains("timeline_"));
+    assert_eq!(
+        plain_report.split("## Charts").next(),
+        report.split("## Charts").next()
+    );
 }
 
 #[test]
