@@ -6,6 +6,7 @@
 //! first, then parses the matching schema; `validate` checks everything serde cannot and
 //! reports all problems at once.
 
+mod convert;
 mod error;
 mod faults;
 pub(crate) use faults::expected_fault_events;
