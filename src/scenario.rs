@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use ron::extensions::Extensions;
 use serde::Deserialize;
 
+pub(crate) use error::syntax_message;
 pub use error::{Problem, ScenarioError};
 pub(crate) use input::name_list;
 pub use input::{

@@ -234,10 +234,8 @@ pub fn load(file_path: &Path) -> Result<Sweep, SweepError> {
         .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
         .from_str(&text)
         .map_err(|e| {
-            fail(
-                Some((e.span.start.line, e.span.start.col)),
-                scenario::shorten_quoted(&e.code.to_string()),
-            )
+            let (at, message) = scenario::syntax_message(&text, &e);
+            fail(Some(at), message)
         })?;
     let spans = locate::Spans::new(&text);
     if file.version != SWEEP_VERSION {
