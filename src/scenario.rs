@@ -59,6 +59,9 @@ pub struct Scenario {
     pub variants: Vec<Variant>,
     /// The file with every default filled in and external data inlined.
     pub resolved: ScenarioFile,
+    /// What is valid but probably a mistake (a keyed window fed without key partitioning):
+    /// `check` and `run` print these, and nothing stops.
+    pub warnings: Vec<Problem>,
 }
 
 /// One configuration of a comparison: what differs from the base, resolved.

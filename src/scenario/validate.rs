@@ -188,6 +188,7 @@ pub fn validate(mut file: ScenarioFile, base_dir: &Path) -> Result<Scenario, Pro
                 sla: file.metrics.sla_ms.map(SimDuration::from_millis_f64),
             };
             Ok(Scenario {
+                warnings: keying_warnings(&file.operators),
                 name: file.name.clone(),
                 seed: file.seed,
                 replications: file.replications,
@@ -203,6 +204,67 @@ pub fn validate(mut file: ScenarioFile, base_dir: &Path) -> Result<Scenario, Pro
         }
         _ => Err(p),
     }
+}
+
+/// Valid but probably unintended: a `Window` of several instances fed by an edge that does
+/// not partition by key (`Rebalance`, or `Forward` from an operator whose instances do not
+/// hold one key range each), so the events of one key reach several instances and each
+/// emits its own partial result for that key. `Forward` keeps keying when the upstream
+/// operator is itself fed only by one key partitioning (with equal parallelism, which
+/// `Forward` requires, its instance i holds exactly the keys the window's instance i would).
+/// Call on a validated file: inputs name earlier operators.
+fn keying_warnings(operators: &[OperatorSpec]) -> Vec<super::Problem> {
+    /// The key partitioning every instance of operator `i` receives, if it has one.
+    fn keyed_by(operators: &[OperatorSpec], i: usize) -> Option<&PartitioningSpec> {
+        let op = &operators[i];
+        let mut by = None;
+        for input in &op.inputs {
+            let edge = edge_keying(operators, input)?;
+            if by.is_some_and(|b| b != edge) {
+                return None;
+            }
+            by = Some(edge);
+        }
+        by
+    }
+    /// The key partitioning an edge delivers, if it delivers one.
+    fn edge_keying<'o>(
+        operators: &'o [OperatorSpec],
+        input: &'o InputSpec,
+    ) -> Option<&'o PartitioningSpec> {
+        match &input.partitioning {
+            PartitioningSpec::Rebalance => None,
+            PartitioningSpec::Forward => {
+                let from = operators.iter().position(|o| o.name == input.from)?;
+                keyed_by(operators, from)
+            }
+            keyed => Some(keyed),
+        }
+    }
+    let mut warnings = Vec::new();
+    for (i, op) in operators.iter().enumerate() {
+        if !matches!(op.kind, OperatorKindSpec::Window { .. }) || op.parallelism < 2 {
+            continue;
+        }
+        for (k, input) in op.inputs.iter().enumerate() {
+            if edge_keying(operators, input).is_none() {
+                warnings.push(super::Problem {
+                    path: format!("operators[{i}].inputs[{k}].partitioning"),
+                    message: format!(
+                        "the window {} has {} instances but this input from {} is not \
+                         partitioned by key ({:?}), so one key's events reach several \
+                         instances and each emits a partial result for it; use Hash, \
+                         KeyGroups or Range",
+                        quoted(&op.name),
+                        op.parallelism,
+                        quoted(&input.from),
+                        input.partitioning
+                    ),
+                });
+            }
+        }
+    }
+    warnings
 }
 
 /// Checks the variants and resolves each into the configuration it runs.

@@ -806,3 +806,89 @@ fn syntax_errors_name_scenario_concepts_not_rust_types() {
         }
     }
 }
+
+// ---- warnings: valid, but probably not what was meant ----
+
+/// A scenario with a source of parallelism 4, a map `parse` fed by `into_parse` (and read
+/// by a sink of its own), and a window of `window_parallelism` instances fed from
+/// `window_from` by `into_window`.
+fn keyed_pipeline(
+    into_parse: &str,
+    window_from: &str,
+    into_window: &str,
+    window_parallelism: u32,
+) -> Scenario {
+    let text = format!(
+        r#"(version: 1, name: "keyed", duration_s: 10.0,
+  cluster: (nodes: [(name: "n", count: 2, cores: 4)]),
+  operators: [
+    (name: "src", kind: Source(arrivals: Poisson(rate_per_s: 100.0), keys: Uniform(count: 50)), parallelism: 4),
+    (name: "parse", kind: Map(service_ms: Const(0.1)), parallelism: 4, inputs: [(from: "src", partitioning: {into_parse})]),
+    (name: "window", kind: Window(size_s: 1.0, service_ms: Const(0.1)), parallelism: {window_parallelism},
+     inputs: [(from: "{window_from}", partitioning: {into_window})]),
+    (name: "out", kind: Sink, inputs: [(from: "window")]),
+    (name: "log", kind: Sink, inputs: [(from: "parse")]),
+  ],
+)"#
+    );
+    load(&text).unwrap_or_else(|e| panic!("valid: {e}"))
+}
+
+/// Issue 11: a keyed window whose input is not partitioned by key splits every key over
+/// its instances, each emitting a partial result; that is valid, so a warning, not an error.
+#[test]
+fn a_keyed_window_fed_without_key_partitioning_is_a_warning() {
+    let warned = |s: &Scenario| s.warnings.iter().map(|w| w.to_string()).collect::<Vec<_>>();
+    for (into_parse, from, into_window) in [
+        ("Rebalance", "parse", "Rebalance"),
+        ("Rebalance", "parse", "Forward"),
+        ("Rebalance", "src", "Forward"),
+    ] {
+        let s = keyed_pipeline(into_parse, from, into_window, 4);
+        let w = warned(&s);
+        assert_eq!(w.len(), 1, "{into_parse} → {from} → {into_window}: {w:?}");
+        assert_mentions(
+            &w[0],
+            &[
+                "operators[2].inputs[0].partitioning: ",
+                "\"window\" has 4 instances",
+                &format!("from \"{from}\" is not partitioned by key ({into_window})"),
+                "use Hash, KeyGroups or Range",
+            ],
+        );
+    }
+    for (into_parse, from, into_window, parallelism) in [
+        ("Rebalance", "parse", "Hash", 4),
+        ("Rebalance", "parse", "KeyGroups(count: 16)", 4),
+        ("Rebalance", "parse", "Range(bounds: [10, 20, 30])", 4),
+        // Forward after a key partitioning keeps the keys where they are.
+        ("Hash", "parse", "Forward", 4),
+        // One instance sees every key whatever the partitioning.
+        ("Rebalance", "parse", "Rebalance", 1),
+    ] {
+        let s = keyed_pipeline(into_parse, from, into_window, parallelism);
+        assert_eq!(
+            warned(&s),
+            Vec::<String>::new(),
+            "{into_parse} → {from} → {into_window}"
+        );
+    }
+}
+
+/// No shipped scenario has a warning: the examples show what is meant.
+#[test]
+fn shipped_scenarios_have_no_warnings() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    for path in ron_files(&root).expect("scenarios/ is readable") {
+        if crate::cli::is_sweep_file(&path) {
+            continue;
+        }
+        let s = crate::scenario::load(&path).expect("shipped scenarios are valid");
+        assert!(
+            s.warnings.is_empty(),
+            "{}: {:?}",
+            path.display(),
+            s.warnings
+        );
+    }
+}
