@@ -74,9 +74,10 @@ pub enum CliError {
     Run(ReplicationError),
     /// Results could not be written (exit 1).
     Output(OutputError),
-    /// Charts could not be drawn (exit 1).
+    /// Charts could not be drawn (exit 1), or the directory holds no results (exit 2).
     Plot(PlotError),
-    /// Validation could not run (exit 1).
+    /// Validation could not run: a scenario it needs is missing or invalid (exit 2), or a
+    /// run or the report failed (exit 1).
     Validate(crate::validate::ValidateError),
     /// A sweep could not be loaded (exit 2) or run (exit 1).
     Sweep(crate::sweep::SweepError),
@@ -125,11 +126,14 @@ impl CliError {
             | Self::ChecksFailed { .. }
             | Self::Usage(_)
             | Self::Budget(_)
-            | Self::GateRefused(_) => 2,
+            | Self::GateRefused(_)
+            | Self::Validate(crate::validate::ValidateError::Scenario(..))
+            | Self::Plot(PlotError::NoResults { .. }) => 2,
             Self::Sweep(e) => match e {
                 crate::sweep::SweepError::File { .. }
                 | crate::sweep::SweepError::Budget(_)
                 | crate::sweep::SweepError::Scenario(_)
+                | crate::sweep::SweepError::Usage(_)
                 | crate::sweep::SweepError::Path { .. } => 2,
                 _ => 1,
             },

@@ -660,7 +660,7 @@ fn a_killed_sweep_resumes_to_identical_output() {
 
     // Without --resume the directory is refused; with it, only the rest is computed.
     let again = faultline(&sweep_args(&killed, &[]));
-    assert_exit(&again, 1);
+    assert_exit(&again, 2);
     assert!(stderr(&again).contains("--resume"), "{}", stderr(&again));
     let resumed = faultline(&sweep_args(&killed, &["--resume"]));
     assert_exit(&resumed, 0);

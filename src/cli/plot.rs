@@ -20,6 +20,12 @@ pub struct Args {
 
 /// Draws the charts and prints the path of each file written.
 pub fn run(args: Args) -> Result<(), CliError> {
+    if !args.results_dir.is_dir() {
+        return Err(CliError::Usage(format!(
+            "{} is not a directory; pass a run directory such as results/<scenario>/<run-id>",
+            args.results_dir.display()
+        )));
+    }
     for path in plot::draw_all(&args.results_dir)? {
         println!("{}", path.display());
     }
