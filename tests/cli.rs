@@ -563,21 +563,33 @@ fn unwritable_output_exits_2_before_the_run() {
 }
 
 /// `faultline validate --quick` (as the test suite runs it): every check passes, the exit
-/// code is 0, and the report and its charts are written.
+/// code is 0, and the report and its charts are written — by default to
+/// `results/validation-quick/`, never over the committed full report in
+/// `results/validation/` (run here in a scratch directory as the working directory).
 #[test]
 fn validate_quick_passes_every_check_and_writes_the_report() {
     let tmp = TempDir::new("cli", "validate-quick");
-    let out = tmp.path().join("validation");
-    let result = faultline(&[
-        "validate".as_ref(),
-        "--quick".as_ref(),
-        "--scenarios".as_ref(),
-        manifest_path("scenarios/validation").as_os_str(),
-        "--out".as_ref(),
-        out.as_os_str(),
-    ]);
+    let out = tmp.path().join("results/validation-quick");
+    let result = Command::new(env!("CARGO_BIN_EXE_faultline"))
+        .current_dir(tmp.path())
+        .args([
+            "validate".as_ref(),
+            "--quick".as_ref(),
+            "--scenarios".as_ref(),
+            manifest_path("scenarios/validation").as_os_str(),
+        ])
+        .output()
+        .expect("the faultline binary starts");
     let printed = stdout(&result);
     assert_exit(&result, 0);
+    assert!(
+        !tmp.path().join("results/validation").exists(),
+        "a quick run wrote to results/validation/"
+    );
+    assert!(
+        printed.contains("report: results/validation-quick/report.md"),
+        "{printed}"
+    );
     assert!(!printed.contains("FAIL"), "{printed}");
     let report = read(&out.join("report.md"));
     for section in [
