@@ -26,7 +26,7 @@ use crate::scenario::ScenarioError;
     name = "faultline",
     version,
     about = "Discrete-event evaluation of fault-tolerant stream processing",
-    after_help = "Examples:\n  faultline run scenarios/sensor-monitoring.ron\n  faultline check scenarios/*.ron\n  faultline plot results/sensor-monitoring/<run-id>\n  faultline validate --quick"
+    after_help = "Examples:\n  faultline run scenarios/sensor-monitoring.ron\n  faultline check scenarios/\n  faultline plot results/sensor-monitoring/<run-id>\n  faultline validate --quick"
 )]
 pub struct Cli {
     /// What to do.
@@ -43,13 +43,15 @@ pub enum Command {
     Check(check::Args),
     /// Redraw the charts of a results directory from its CSV files.
     Plot(plot::Args),
-    /// Check every mechanism against theory and write `results/validation/report.md`.
+    /// Check every mechanism against theory and write `results/validation/report.md`
+    /// (`--quick`: `results/validation-quick/report.md`).
     Validate(validate::Args),
     /// Run a parameter sweep (resumable, shardable) and write one tidy CSV and charts.
     Sweep(sweep::Args),
     /// Combine the outputs of a sweep's shards into the unsharded result.
     Merge(sweep::MergeArgs),
-    /// Rerun a scenario and fail if a gated metric (availability) regressed from a baseline.
+    /// Rerun a scenario and fail if a declared guarantee broke or a gated metric
+    /// (availability, loss, p99 delay) regressed from a baseline.
     Gate(gate::Args),
     /// Check every strategy on random small systems under random fault mixes; shrink and
     /// write every failure as a reproducing scenario file.
