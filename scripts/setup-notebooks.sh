@@ -5,19 +5,29 @@
 # hash of the requirements last installed, so a rerun with an unchanged file installs nothing.
 # Registers nothing outside .venv (no user kernel spec, no global packages). Works from any
 # directory. Set PYTHON to choose the interpreter (default: python3). Prints where `jupyter` is.
+#
+# With --lab, installs notebooks/requirements-lab.txt instead: the same packages plus
+# JupyterLab, for `.venv/bin/jupyter lab notebooks/` (the headless set has no `jupyter lab`).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$(pwd)
 
 req=notebooks/requirements.txt
+tool=jupyter
+case "${1:-}" in
+  "") ;;
+  --lab) req=notebooks/requirements-lab.txt; tool=jupyter-lab ;;
+  *) echo "usage: $0 [--lab]" >&2; exit 2 ;;
+esac
 venv=.venv
 stamp=$venv/.notebooks-requirements.sha256
 python=${PYTHON:-python3}
 
+# The stamp covers every requirements file involved (the lab file includes the base one).
 if command -v sha256sum >/dev/null 2>&1; then
-  hash=$(sha256sum "$req" | cut -d' ' -f1)
+  hash=$(cat "$req" notebooks/requirements.txt | sha256sum | cut -d' ' -f1)
 else
-  hash=$(shasum -a 256 "$req" | cut -d' ' -f1)
+  hash=$(cat "$req" notebooks/requirements.txt | shasum -a 256 | cut -d' ' -f1)
 fi
 
 if [ ! -x "$venv/bin/python" ]; then
@@ -33,7 +43,7 @@ if [ ! -x "$venv/bin/python" ]; then
   fi
 fi
 
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$hash" ] && [ -x "$venv/bin/jupyter" ]; then
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$hash" ] && [ -x "$venv/bin/$tool" ]; then
   echo "notebooks: $venv already satisfies $req"
 else
   echo "notebooks: installing $req into $venv"
@@ -47,3 +57,4 @@ else
 fi
 
 echo "jupyter: $root/$venv/bin/jupyter"
+if [ "$tool" = jupyter-lab ]; then echo "open the notebooks with: $venv/bin/jupyter lab notebooks/"; fi

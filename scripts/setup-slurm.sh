@@ -3,7 +3,15 @@
 # sweep's job-array script (tests/slurm.rs) — Debian's slurmctld, slurmd and slurm-client
 # with munge, no systemd. Idempotent: does nothing if `sinfo` already answers.
 # Needs root (or passwordless sudo) and the Debian package mirror.
+#
+# Every daemon it starts (munged, slurmctld, slurmd) has its process id appended to the file
+# named by FAULTLINE_SLURM_PIDS, if set, so that the caller can stop exactly those and no
+# Slurm it did not start (tests/slurm.rs does, when it ends).
 set -euo pipefail
+
+started() { # name pid
+  if [ -n "${FAULTLINE_SLURM_PIDS:-}" ]; then echo "$2 $1" >>"$FAULTLINE_SLURM_PIDS"; fi
+}
 
 if command -v sinfo >/dev/null 2>&1 && sinfo -h >/dev/null 2>&1; then
   echo "slurm: already running ($(sinfo -h -o '%n %T' | head -1))"
@@ -56,10 +64,20 @@ if [ ! -s /etc/munge/munge.key ]; then
 fi
 $SUDO chown -R munge:munge /etc/munge /run/munge /var/lib/munge /var/log/munge 2>/dev/null || true
 $SUDO chmod 0400 /etc/munge/munge.key
-pgrep -x munged >/dev/null || $SUDO -u munge munged 2>/dev/null || $SUDO runuser -u munge -- munged
+if ! pgrep -x munged >/dev/null; then
+  $SUDO -u munge munged 2>/dev/null || $SUDO runuser -u munge -- munged
+  # munged forks into the background: its id is the newest munged's.
+  started munged "$(pgrep -n -x munged)"
+fi
 
-pgrep -x slurmctld >/dev/null || { $SUDO slurmctld -D >/var/log/slurm/slurmctld.out 2>&1 & }
-pgrep -x slurmd >/dev/null || { $SUDO slurmd -D >/var/log/slurm/slurmd.out 2>&1 & }
+if ! pgrep -x slurmctld >/dev/null; then
+  $SUDO slurmctld -D >/var/log/slurm/slurmctld.out 2>&1 &
+  started slurmctld $!
+fi
+if ! pgrep -x slurmd >/dev/null; then
+  $SUDO slurmd -D >/var/log/slurm/slurmd.out 2>&1 &
+  started slurmd $!
+fi
 
 for _ in $(seq 1 60); do
   if sinfo -h -o '%T' 2>/dev/null | grep -qE 'idle|mix|alloc'; then

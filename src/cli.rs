@@ -27,7 +27,7 @@ use crate::scenario::ScenarioError;
     name = "faultline",
     version,
     about = "Discrete-event evaluation of fault-tolerant stream processing",
-    after_help = "Examples:\n  faultline run scenarios/sensor-monitoring.ron\n  faultline check scenarios/*.ron\n  faultline plot results/sensor-monitoring/<run-id>\n  faultline validate --quick"
+    after_help = "Examples:\n  faultline run scenarios/sensor-monitoring.ron\n  faultline check scenarios/\n  faultline plot results/sensor-monitoring/<run-id>\n  faultline validate --quick"
 )]
 pub struct Cli {
     /// What to do.
@@ -44,13 +44,15 @@ pub enum Command {
     Check(check::Args),
     /// Redraw the charts of a results directory from its CSV files.
     Plot(plot::Args),
-    /// Check every mechanism against theory and write `results/validation/report.md`.
+    /// Check every mechanism against theory and write `results/validation/report.md`
+    /// (`--quick`: `results/validation-quick/report.md`).
     Validate(validate::Args),
     /// Run a parameter sweep (resumable, shardable) and write one tidy CSV and charts.
     Sweep(sweep::Args),
     /// Combine the outputs of a sweep's shards into the unsharded result.
     Merge(sweep::MergeArgs),
-    /// Rerun a scenario and fail if a gated metric (availability) regressed from a baseline.
+    /// Rerun a scenario and fail if a declared guarantee broke or a gated metric
+    /// (availability, loss, p99 delay) regressed from a baseline.
     Gate(gate::Args),
     /// Check every strategy on random small systems under random fault mixes; shrink and
     /// write every failure as a reproducing scenario file.
@@ -75,9 +77,10 @@ pub enum CliError {
     Run(ReplicationError),
     /// Results could not be written (exit 1).
     Output(OutputError),
-    /// Charts could not be drawn (exit 1).
+    /// Charts could not be drawn (exit 1), or the directory holds no results (exit 2).
     Plot(PlotError),
-    /// Validation could not run (exit 1).
+    /// Validation could not run: a scenario it needs is missing or invalid (exit 2), or a
+    /// run or the report failed (exit 1).
     Validate(crate::validate::ValidateError),
     /// A sweep could not be loaded (exit 2) or run (exit 1).
     Sweep(crate::sweep::SweepError),
@@ -126,11 +129,14 @@ impl CliError {
             | Self::ChecksFailed { .. }
             | Self::Usage(_)
             | Self::Budget(_)
-            | Self::GateRefused(_) => 2,
+            | Self::GateRefused(_)
+            | Self::Validate(crate::validate::ValidateError::Scenario(..))
+            | Self::Plot(PlotError::NoResults { .. }) => 2,
             Self::Sweep(e) => match e {
                 crate::sweep::SweepError::File { .. }
                 | crate::sweep::SweepError::Budget(_)
                 | crate::sweep::SweepError::Scenario(_)
+                | crate::sweep::SweepError::Usage(_)
                 | crate::sweep::SweepError::Path { .. } => 2,
                 _ => 1,
             },
@@ -207,10 +213,25 @@ impl From<PlotError> for CliError {
     }
 }
 
+/// Prints the scenario's warnings (valid, probably unintended) to stderr, one per line.
+pub(crate) fn print_warnings(path: &std::path::Path, scenario: &crate::scenario::Scenario) {
+    for w in &scenario.warnings {
+        eprintln!("warning: {}: {w}", path.display());
+    }
+}
+
 /// Runs a parsed command line.
 pub fn execute(cli: Cli) -> Result<(), CliError> {
     match cli.command {
-        Command::Run(args) => run::run(args),
+        Command::Run(args) => {
+            // `run` loads the scenario again itself; loading it here first only to print its
+            // warnings keeps them out of the run's own code path. An invalid file is left to
+            // `run`, which reports it.
+            if let Ok(s) = crate::scenario::load(&args.scenario) {
+                print_warnings(&args.scenario, &s);
+            }
+            run::run(args)
+        }
         Command::Check(args) => check::run(args),
         Command::Plot(args) => plot::run(args),
         Command::Validate(args) => validate::run(args),

@@ -21,13 +21,16 @@
 //! | [`model`] | nodes, network, dataflow graph, workload and distributions (plain data) |
 //! | [`partition`] | hash, key-group and range partitioners |
 //! | [`fault`] | fault models (crashes, correlated crashes, partitions, link spikes, scripted faults) and the per-replication fault plan |
-//! | [`ft`] | fault tolerance: failure detectors (fixed-timeout heartbeat, phi-accrual) |
+//! | [`ft`] | fault tolerance: failure detectors (fixed-timeout heartbeat, phi-accrual), checkpoints, replication strategies and their declared guarantees |
 //! | [`metrics`] | metric definitions and the per-replication recorder |
 //! | [`memory`] | the memory budget: a per-thread counting allocator, the machine's default budget, sizes |
 //! | [`scenario`] | the RON schema, defaults and validation |
 //! | [`world`] | one replication: the mutable state the kernel drives |
 //! | [`experiment`] | replications in parallel, aggregation, the guarantee oracle across replications, the results directory |
 //! | [`explore`] | the randomized fault-schedule explorer: random cases, the oracle, shrinking, reproducers |
+//! | [`sweep`] | parameter sweeps: parameter paths, resumable points, shards, merge |
+//! | [`gate`] | the availability regression gate's comparison with a baseline |
+//! | [`validate`] | `faultline validate`: every mechanism checked against theory, with a report |
 //! | [`plot`] | charts (PNG and SVG) drawn from a results directory's CSV files |
 //! | [`cli`] | the command-line interface |
 //!
@@ -41,7 +44,12 @@
 //! - **node**: a machine with cores and a speed factor.
 //! - **logical partition**: a slice of the key space (hash bucket, key group or key range)
 //!   owned by one instance.
-//! - **replication**: one independent run with its own seed; metrics are averaged over them.
+//! - **replication**: one independent, seeded simulation of a variant; metrics are averaged
+//!   over them. Charts and text output call one a *run* ("run 0"). Not to be confused with a
+//!   **replication strategy** (active, passive, upstream backup: [`ft::replication`]), which
+//!   is how the simulated system keeps an operator available.
+//! - **variant**: one configuration of a comparison; every variant meets the same workload
+//!   and faults, replication by replication.
 //! - **warm-up**: the initial period excluded from metrics.
 
 #![warn(missing_docs)]

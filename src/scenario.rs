@@ -6,6 +6,7 @@
 //! first, then parses the matching schema; `validate` checks everything serde cannot and
 //! reports all problems at once.
 
+mod convert;
 mod error;
 mod faults;
 pub(crate) use faults::expected_fault_events;
@@ -18,6 +19,7 @@ use std::path::{Path, PathBuf};
 use ron::extensions::Extensions;
 use serde::Deserialize;
 
+pub(crate) use error::syntax_message;
 pub use error::{Problem, ScenarioError};
 pub(crate) use input::name_list;
 pub use input::{
@@ -57,6 +59,9 @@ pub struct Scenario {
     pub variants: Vec<Variant>,
     /// The file with every default filled in and external data inlined.
     pub resolved: ScenarioFile,
+    /// What is valid but probably a mistake (a keyed window fed without key partitioning):
+    /// `check` and `run` print these, and nothing stops.
+    pub warnings: Vec<Problem>,
 }
 
 /// One configuration of a comparison: what differs from the base, resolved.

@@ -159,7 +159,11 @@ pub enum SweepError {
     Run(String),
     /// Output could not be written.
     Write(PathBuf, std::io::Error),
-    /// The output directory holds another sweep's results, or results without `--resume`.
+    /// The output directory holds another sweep's results, or results without `--resume`;
+    /// or shards given to merge do not hold this sweep's results or leave points missing: a
+    /// usage mistake (exit 2), which the message says how to fix.
+    Usage(String),
+    /// Output (a chart) could not be produced.
     Output(String),
     /// A point cannot fit its share of the memory budget (nothing was run).
     Budget(String),
@@ -194,7 +198,11 @@ impl std::fmt::Display for SweepError {
                 located(f, path, *at)?;
                 write!(f, ": {message}")
             }
-            Self::Scenario(e) | Self::Run(e) | Self::Output(e) | Self::Budget(e) => f.write_str(e),
+            Self::Scenario(e)
+            | Self::Run(e)
+            | Self::Usage(e)
+            | Self::Output(e)
+            | Self::Budget(e) => f.write_str(e),
             Self::Overloaded {
                 point,
                 describe,
@@ -234,10 +242,8 @@ pub fn load(file_path: &Path) -> Result<Sweep, SweepError> {
         .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
         .from_str(&text)
         .map_err(|e| {
-            fail(
-                Some((e.span.start.line, e.span.start.col)),
-                scenario::shorten_quoted(&e.code.to_string()),
-            )
+            let (at, message) = scenario::syntax_message(&text, &e);
+            fail(Some(at), message)
         })?;
     let spans = locate::Spans::new(&text);
     if file.version != SWEEP_VERSION {
@@ -542,14 +548,14 @@ pub fn run(
     match scenario::read_input(&stamp, scenario::MAX_RON_BYTES) {
         Ok(existing) if existing == identity => {
             if !resume {
-                return Err(SweepError::Output(format!(
+                return Err(SweepError::Usage(format!(
                     "{} already holds this sweep's results; add --resume to compute only what is missing",
                     out.display()
                 )));
             }
         }
         Ok(_) => {
-            return Err(SweepError::Output(format!(
+            return Err(SweepError::Usage(format!(
                 "{} holds a different sweep's results; choose another --out",
                 out.display()
             )));
@@ -793,7 +799,7 @@ pub fn merge(sweep: &Sweep, dirs: &[PathBuf], out: &Path) -> Result<usize, Sweep
         let stamp = scenario::read_input(&dir.join("sweep.ron"), scenario::MAX_RON_BYTES)
             .unwrap_or_default();
         if stamp != identity {
-            return Err(SweepError::Output(format!(
+            return Err(SweepError::Usage(format!(
                 "{} does not hold results of this sweep",
                 dir.display()
             )));
@@ -822,7 +828,7 @@ pub fn merge(sweep: &Sweep, dirs: &[PathBuf], out: &Path) -> Result<usize, Sweep
         let missing: Vec<usize> = (0..sweep.points.len())
             .filter(|k| !points.join(Sweep::point_dir(*k)).is_dir())
             .collect();
-        return Err(SweepError::Output(format!(
+        return Err(SweepError::Usage(format!(
             "merged, but points {missing:?} are still missing: run their shards (with --resume)"
         )));
     }

@@ -400,6 +400,135 @@ fn usage_errors_exit_2() {
     }
 }
 
+/// Usage mistakes that only a subcommand's own checks catch exit 2 like clap's, with a
+/// message saying what to fix, and write nothing.
+#[test]
+fn every_subcommands_usage_mistakes_exit_2() {
+    let tmp = TempDir::new("cli", "usage-2");
+    let tiny = manifest_path("tests/fixtures/tiny.ron");
+    let tiny = tiny.to_str().expect("UTF-8 path");
+    let sweep = manifest_path("tests/fixtures/sweeps/small.ron");
+    let sweep = sweep.to_str().expect("UTF-8 path");
+    let scratch = tmp.path().to_str().expect("UTF-8 path");
+    let missing = format!("{scratch}/missing");
+    let baseline = format!("{scratch}/baseline.json");
+    let out = format!("{scratch}/out");
+    let cases: [(&[&str], &str); 13] = [
+        (
+            &["sweep", sweep, "--threads", "0", "--out", &out],
+            "--threads",
+        ),
+        (
+            &["sweep", sweep, "--shard", "2/2", "--out", &out],
+            "shard 2/2",
+        ),
+        (
+            &["sweep", sweep, "--emit-slurm", "0", "--out", &out],
+            "--emit-slurm",
+        ),
+        (
+            &["gate", tiny, "--baseline", &baseline, "--threads", "0"],
+            "--threads",
+        ),
+        (
+            &["gate", tiny, "--baseline", &baseline, "--metric", "p99"],
+            "NAME=higher",
+        ),
+        (
+            &["gate", tiny, "--baseline", &missing],
+            "create it with --update",
+        ),
+        (
+            &[
+                "gate",
+                tiny,
+                "--baseline",
+                &baseline,
+                "--update",
+                "--metric",
+                "no_such_metric=higher",
+            ],
+            "no_such_metric",
+        ),
+        (&["validate", "--threads", "0", "--out", &out], "--threads"),
+        (
+            &[
+                "validate",
+                "--quick",
+                "--scenarios",
+                &missing,
+                "--out",
+                &out,
+            ],
+            "missing",
+        ),
+        (&["plot", &missing], "is not a directory"),
+        (&["plot", scratch], "holds no result files"),
+        (
+            &["merge", sweep, &missing, "--out", &out],
+            "does not hold results of this sweep",
+        ),
+        (&["explore", "--threads", "0", "--out", &out], "--threads"),
+    ];
+    for (args, says) in cases {
+        let result = faultline(args);
+        assert_exit(&result, 2);
+        let errors = stderr(&result);
+        assert!(errors.starts_with("error: "), "{args:?}: {errors}");
+        assert!(
+            errors.contains(says),
+            "{args:?}: {says:?} missing in {errors}"
+        );
+    }
+    assert!(
+        !Path::new(&baseline).exists(),
+        "a refused gate wrote a baseline"
+    );
+}
+
+/// A keyed window fed round robin is valid, so `check` and `run` go on (exit 0), but both
+/// warn that each key's events are split over the window's instances.
+#[test]
+fn check_and_run_warn_about_a_window_not_partitioned_by_key() {
+    let tmp = TempDir::new("cli", "keying-warning");
+    let scenario = tmp.path().join("unkeyed.ron");
+    let text = read(&manifest_path("tests/fixtures/tiny.ron")).replace(
+        "(name: \"departures\", kind: Sink, inputs: [(from: \"queue\")]),",
+        "(name: \"window\", kind: Window(size_s: 1.0, service_ms: Const(0.01)), parallelism: 2, \
+         inputs: [(from: \"queue\", partitioning: Rebalance)]),\n    \
+         (name: \"departures\", kind: Sink, inputs: [(from: \"window\")]),",
+    );
+    assert!(text.contains("Window"), "the fixture changed: {text}");
+    fs::write(&scenario, text).expect("temp file is writable");
+    let warning = "operators[2].inputs[0].partitioning: the window \"window\" has 2 instances";
+    let check = faultline(&["check".as_ref(), scenario.as_os_str()]);
+    assert_exit(&check, 0);
+    let errors = stderr(&check);
+    assert!(
+        errors.starts_with("warning: ") && errors.contains(warning),
+        "{errors}"
+    );
+    let out = tmp.path().join("results");
+    let run = faultline(&[
+        "run".as_ref(),
+        scenario.as_os_str(),
+        "--replications".as_ref(),
+        "2".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "--quiet".as_ref(),
+    ]);
+    assert_exit(&run, 0);
+    assert!(stderr(&run).contains(warning), "{}", stderr(&run));
+    // The shipped scenarios mean what they say: no warning.
+    let shipped = faultline(&["check".as_ref(), manifest_path("scenarios").as_os_str()]);
+    assert!(
+        !stderr(&shipped).contains("warning"),
+        "{}",
+        stderr(&shipped)
+    );
+}
+
 #[test]
 fn help_of_each_command_shows_an_example() {
     for args in [&["run", "--help"][..], &["check", "--help"], &["--help"]] {
@@ -435,21 +564,33 @@ fn unwritable_output_exits_2_before_the_run() {
 }
 
 /// `faultline validate --quick` (as the test suite runs it): every check passes, the exit
-/// code is 0, and the report and its charts are written.
+/// code is 0, and the report and its charts are written — by default to
+/// `results/validation-quick/`, never over the committed full report in
+/// `results/validation/` (run here in a scratch directory as the working directory).
 #[test]
 fn validate_quick_passes_every_check_and_writes_the_report() {
     let tmp = TempDir::new("cli", "validate-quick");
-    let out = tmp.path().join("validation");
-    let result = faultline(&[
-        "validate".as_ref(),
-        "--quick".as_ref(),
-        "--scenarios".as_ref(),
-        manifest_path("scenarios/validation").as_os_str(),
-        "--out".as_ref(),
-        out.as_os_str(),
-    ]);
+    let out = tmp.path().join("results/validation-quick");
+    let result = Command::new(env!("CARGO_BIN_EXE_faultline"))
+        .current_dir(tmp.path())
+        .args([
+            "validate".as_ref(),
+            "--quick".as_ref(),
+            "--scenarios".as_ref(),
+            manifest_path("scenarios/validation").as_os_str(),
+        ])
+        .output()
+        .expect("the faultline binary starts");
     let printed = stdout(&result);
     assert_exit(&result, 0);
+    assert!(
+        !tmp.path().join("results/validation").exists(),
+        "a quick run wrote to results/validation/"
+    );
+    assert!(
+        printed.contains("report: results/validation-quick/report.md"),
+        "{printed}"
+    );
     assert!(!printed.contains("FAIL"), "{printed}");
     let report = read(&out.join("report.md"));
     for section in [
@@ -532,7 +673,7 @@ fn a_killed_sweep_resumes_to_identical_output() {
 
     // Without --resume the directory is refused; with it, only the rest is computed.
     let again = faultline(&sweep_args(&killed, &[]));
-    assert_exit(&again, 1);
+    assert_exit(&again, 2);
     assert!(stderr(&again).contains("--resume"), "{}", stderr(&again));
     let resumed = faultline(&sweep_args(&killed, &["--resume"]));
     assert_exit(&resumed, 0);

@@ -1,7 +1,8 @@
 //! A sweep's Slurm job array, run on a real single-node Slurm that `scripts/setup-slurm.sh`
 //! installs and starts: the merged result must equal the local unsharded run's, byte for
 //! byte. Skips, saying why, only where Slurm cannot be installed (no root, no package
-//! mirror); `.ci/run` installs it first.
+//! mirror); `.ci/run` installs it first. The daemons the script started for this test are
+//! stopped when it ends, pass or fail; a Slurm that was already running is left alone.
 
 mod common;
 
@@ -10,12 +11,63 @@ use std::time::{Duration, Instant};
 
 use common::{manifest_path as repo, tree_files};
 
+/// The daemons `setup-slurm.sh` started (it lists them in `FAULTLINE_SLURM_PIDS`), stopped
+/// on drop — also when an assertion fails — slurmd first, munged last.
+struct StartedDaemons(Vec<(u32, String)>);
+
+impl StartedDaemons {
+    /// Reads the `pid name` lines the script wrote to `list` (none if it started nothing).
+    fn read(list: &std::path::Path) -> Self {
+        let text = std::fs::read_to_string(list).unwrap_or_default();
+        let _ = std::fs::remove_file(list);
+        Self(
+            text.lines()
+                .filter_map(|l| {
+                    let (pid, name) = l.split_once(' ')?;
+                    Some((pid.parse().ok()?, name.to_string()))
+                })
+                .collect(),
+        )
+    }
+}
+
+impl Drop for StartedDaemons {
+    fn drop(&mut self) {
+        for (pid, name) in self.0.iter().rev() {
+            let pid = pid.to_string();
+            let _ = Command::new("kill").args(["-TERM", &pid]).status();
+            // Give it a few seconds to exit, then make sure.
+            let started = Instant::now();
+            while started.elapsed() < Duration::from_secs(5)
+                && Command::new("kill")
+                    .args(["-0", &pid])
+                    .stderr(std::process::Stdio::null())
+                    .status()
+                    .is_ok_and(|s| s.success())
+            {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid])
+                .stderr(std::process::Stdio::null())
+                .status();
+            eprintln!("stopped {name} (pid {pid}), started for this test");
+        }
+    }
+}
+
 #[test]
 fn a_slurm_job_array_merges_to_the_local_result() {
+    let pid_list =
+        std::env::temp_dir().join(format!("faultline-slurm-pids-{}", std::process::id()));
+    let _ = std::fs::remove_file(&pid_list);
     let setup = Command::new("bash")
         .arg(repo("scripts/setup-slurm.sh"))
+        .env("FAULTLINE_SLURM_PIDS", &pid_list)
         .output()
         .expect("bash runs");
+    // Before anything can fail: whatever the script started is stopped at the end.
+    let _daemons = StartedDaemons::read(&pid_list);
     if !setup.status.success() {
         eprintln!(
             "SKIPPED: Slurm could not be installed or started here ({}); run scripts/setup-slurm.sh as root to enable this test",

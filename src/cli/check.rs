@@ -87,13 +87,16 @@ pub fn run(args: Args) -> Result<(), CliError> {
             continue;
         }
         match scenario::load(f) {
-            Ok(s) => println!(
-                "ok: {} ({}, {} operators, {} instances)",
-                f.display(),
-                s.name,
-                s.graph.operators.len(),
-                s.graph.instances.len()
-            ),
+            Ok(s) => {
+                println!(
+                    "ok: {} ({}, {} operators, {} instances)",
+                    f.display(),
+                    s.name,
+                    s.graph.operators.len(),
+                    s.graph.instances.len()
+                );
+                super::print_warnings(f, &s);
+            }
             Err(e) => {
                 failed += 1;
                 eprintln!("error: {e}");

@@ -24,8 +24,8 @@ pub struct Args {
     #[arg(long)]
     pub seed: Option<u64>,
     /// Worker threads (default: all cores).
-    #[arg(long)]
-    pub threads: Option<usize>,
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub threads: Option<u32>,
     /// With --update: also gate this metric of summary.csv, as NAME=higher or NAME=lower
     /// (which direction is better); repeatable.
     #[arg(long = "metric", value_parser = parse_metric)]
@@ -68,7 +68,10 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let budget = crate::memory::Budget::machine();
     let fit = experiment::plan(&scenario, budget, cores).map_err(CliError::Budget)?;
-    let threads = args.threads.unwrap_or(fit.parallel).min(fit.parallel);
+    let threads = args
+        .threads
+        .map_or(fit.parallel, |t| t as usize)
+        .min(fit.parallel);
     let result = experiment::run_within(&scenario, seed, threads, Some(fit.stop_line), &|_| {})
         .map_err(CliError::Run)?;
     if !result.stopped.is_empty() {

@@ -10,7 +10,7 @@ use crate::plot;
 #[command(
     after_help = "Example:\n  faultline plot results/sensor-monitoring/20250301T101500Z-dd06240f\n\n\
 Reads summary.csv, timeseries.csv, delay_cdf.csv, episodes.csv and manifest.json and writes\n\
-RESULTS_DIR/plots/{delay_cdf,throughput,availability,recovery_time,cost_vs_recovery}.{png,svg}.\n\
+RESULTS_DIR/plots/{delay_cdf,delay_tail,throughput,availability,recovery_time,cost_vs_recovery}.{png,svg}.\n\
 Charts whose input is missing or undefined (e.g. recovery time without faults) are skipped."
 )]
 pub struct Args {
@@ -20,6 +20,12 @@ pub struct Args {
 
 /// Draws the charts and prints the path of each file written.
 pub fn run(args: Args) -> Result<(), CliError> {
+    if !args.results_dir.is_dir() {
+        return Err(CliError::Usage(format!(
+            "{} is not a directory; pass a run directory such as results/<scenario>/<run-id>",
+            args.results_dir.display()
+        )));
+    }
     for path in plot::draw_all(&args.results_dir)? {
         println!("{}", path.display());
     }

@@ -27,8 +27,8 @@ pub struct Args {
     #[arg(long, value_parser = parse_shard)]
     pub shard: Option<Shard>,
     /// Worker threads for each point's replications (default: all cores).
-    #[arg(long)]
-    pub threads: Option<usize>,
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub threads: Option<u32>,
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
@@ -107,7 +107,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     }
     // One point per core at most: each point's share of the budget is per core.
     let cores = sweep::cores();
-    let threads = match args.threads {
+    let threads = match args.threads.map(|t| t as usize) {
         Some(t) if t > cores => {
             eprintln!(
                 "note: --threads {t} lowered to {cores}: each point's memory share assumes at \

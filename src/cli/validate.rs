@@ -5,10 +5,16 @@ use std::path::PathBuf;
 use super::CliError;
 use crate::validate::{self, Mode, Setup};
 
+/// Where a full run writes its report: the one committed under `results/validation/`.
+const FULL_OUT: &str = "results/validation";
+/// Where a quick run writes its report by default (ignored by git with the rest of
+/// `results/`), so that it never overwrites the full one.
+const QUICK_OUT: &str = "results/validation-quick";
+
 /// Arguments of `validate`.
 #[derive(clap::Args, Debug)]
 #[command(
-    after_help = "Examples:\n  faultline validate            (full run: a few minutes; writes results/validation/report.md)\n  faultline validate --quick    (shorter runs, as the test suite does)"
+    after_help = "Examples:\n  faultline validate            (full run: a few minutes; writes results/validation/report.md)\n  faultline validate --quick    (shorter runs, as the test suite does; writes results/validation-quick/)"
 )]
 pub struct Args {
     /// Shorter runs: the theory must still lie in each interval, whose width is not checked.
@@ -17,22 +23,28 @@ pub struct Args {
     /// Directory of the validation scenarios.
     #[arg(long, default_value = "scenarios/validation")]
     pub scenarios: PathBuf,
-    /// Where `report.md` and the charts go.
-    #[arg(long, default_value = "results/validation")]
-    pub out: PathBuf,
-    /// Worker threads (default: all cores); results do not depend on it.
+    /// Where `report.md` and the charts go (default: `results/validation`, or
+    /// `results/validation-quick` with `--quick`, so a quick run never replaces the
+    /// committed full report).
     #[arg(long)]
-    pub threads: Option<usize>,
+    pub out: Option<PathBuf>,
+    /// Worker threads (default: all cores); results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub threads: Option<u32>,
 }
 
 /// Runs the checks, prints one line per check and fails (exit 1) if any failed.
 pub fn run(args: Args) -> Result<(), CliError> {
+    let out = args
+        .out
+        .unwrap_or_else(|| PathBuf::from(if args.quick { QUICK_OUT } else { FULL_OUT }));
     let setup = Setup {
         scenarios: args.scenarios,
-        out: args.out,
+        out,
         mode: if args.quick { Mode::Quick } else { Mode::Full },
         threads: args
             .threads
+            .map(|t| t as usize)
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
     };
     let started = std::time::Instant::now();

@@ -3,10 +3,10 @@
 
 use std::path::Path;
 
+use super::convert::{NS_PER_MS, NS_PER_S, build_dist, quoted, unknown_node};
 use super::error::Problems;
 use super::input::{BadRows, EXCERPT_CHARS, MAX_CSV_BYTES, excerpt, name_list, read_input};
 use super::schema::*;
-use super::validate::{NS_PER_MS, NS_PER_S, build_dist, quoted, unknown_node};
 use crate::fault::{
     FaultEvent, FaultModelConfig, FaultSetup, LinkSpike, MAX_FAULTS_PER_MODEL, NetworkPartition,
 };

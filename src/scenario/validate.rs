@@ -5,13 +5,14 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::Scenario;
+use super::convert::{NS_PER_MS, NS_PER_S, build_dist, quoted, unknown_node};
 use super::error::Problems;
-use super::input::{BadRows, EXCERPT_CHARS, MAX_CSV_BYTES, excerpt, name_list, read_input};
+use super::input::{EXCERPT_CHARS, excerpt, name_list};
 use super::schema::*;
 use crate::metrics::MetricsConfig;
 use crate::model::{
-    ArrivalProcess, Cluster, DurationDist, Edge, EdgeId, Graph, Instance, InstanceId, KeyDist,
-    Link, Network, Node, NodeId, Operator, OperatorId, OperatorKind, Routing,
+    ArrivalProcess, Cluster, Edge, EdgeId, Graph, Instance, InstanceId, KeyDist, Link, Network,
+    Node, NodeId, Operator, OperatorId, OperatorKind, Routing,
 };
 use crate::sim::{SimDuration, SimTime};
 
@@ -24,15 +25,10 @@ const MAX_NODES: u64 = 4096;
 const MAX_INSTANCES: u64 = 1_000_000;
 /// Most time-series buckets per replication.
 const MAX_BUCKETS: f64 = 1_000_000.0;
-/// Most values in an empirical distribution.
-const MAX_EMPIRICAL: usize = 10_000_000;
 /// Most operators, and most edges: their ids are `u16`.
 const MAX_OPERATORS: usize = u16::MAX as usize;
 /// Most link overrides: with the default, every distinct link setting fits a `u16` class.
 const MAX_LINK_OVERRIDES: usize = u16::MAX as usize;
-
-pub(super) const NS_PER_MS: f64 = 1e6;
-pub(super) const NS_PER_S: f64 = 1e9;
 
 /// Longest name or label \[characters\].
 pub(crate) const MAX_LABEL_CHARS: usize = 64;
@@ -57,20 +53,6 @@ pub(crate) fn label_problem(name: &str) -> Option<String> {
             excerpt(name, EXCERPT_CHARS)
         )
     })
-}
-
-/// "No node named …", listing the nodes there are.
-pub(super) fn unknown_node(cluster: &Cluster, name: &str) -> String {
-    format!(
-        "no node named {}; the nodes are {}",
-        quoted(name),
-        name_list(cluster.nodes.iter().map(|n| n.name.as_str()), "none")
-    )
-}
-
-/// `name` quoted and cut short for messages.
-pub(super) fn quoted(name: &str) -> String {
-    excerpt(name, EXCERPT_CHARS)
 }
 
 /// Resolves and checks `file`; `base_dir` anchors relative paths (empirical CSV files).
@@ -206,6 +188,7 @@ pub fn validate(mut file: ScenarioFile, base_dir: &Path) -> Result<Scenario, Pro
                 sla: file.metrics.sla_ms.map(SimDuration::from_millis_f64),
             };
             Ok(Scenario {
+                warnings: keying_warnings(&file.operators),
                 name: file.name.clone(),
                 seed: file.seed,
                 replications: file.replications,
@@ -221,6 +204,67 @@ pub fn validate(mut file: ScenarioFile, base_dir: &Path) -> Result<Scenario, Pro
         }
         _ => Err(p),
     }
+}
+
+/// Valid but probably unintended: a `Window` of several instances fed by an edge that does
+/// not partition by key (`Rebalance`, or `Forward` from an operator whose instances do not
+/// hold one key range each), so the events of one key reach several instances and each
+/// emits its own partial result for that key. `Forward` keeps keying when the upstream
+/// operator is itself fed only by one key partitioning (with equal parallelism, which
+/// `Forward` requires, its instance i holds exactly the keys the window's instance i would).
+/// Call on a validated file: inputs name earlier operators.
+fn keying_warnings(operators: &[OperatorSpec]) -> Vec<super::Problem> {
+    /// The key partitioning every instance of operator `i` receives, if it has one.
+    fn keyed_by(operators: &[OperatorSpec], i: usize) -> Option<&PartitioningSpec> {
+        let op = &operators[i];
+        let mut by = None;
+        for input in &op.inputs {
+            let edge = edge_keying(operators, input)?;
+            if by.is_some_and(|b| b != edge) {
+                return None;
+            }
+            by = Some(edge);
+        }
+        by
+    }
+    /// The key partitioning an edge delivers, if it delivers one.
+    fn edge_keying<'o>(
+        operators: &'o [OperatorSpec],
+        input: &'o InputSpec,
+    ) -> Option<&'o PartitioningSpec> {
+        match &input.partitioning {
+            PartitioningSpec::Rebalance => None,
+            PartitioningSpec::Forward => {
+                let from = operators.iter().position(|o| o.name == input.from)?;
+                keyed_by(operators, from)
+            }
+            keyed => Some(keyed),
+        }
+    }
+    let mut warnings = Vec::new();
+    for (i, op) in operators.iter().enumerate() {
+        if !matches!(op.kind, OperatorKindSpec::Window { .. }) || op.parallelism < 2 {
+            continue;
+        }
+        for (k, input) in op.inputs.iter().enumerate() {
+            if edge_keying(operators, input).is_none() {
+                warnings.push(super::Problem {
+                    path: format!("operators[{i}].inputs[{k}].partitioning"),
+                    message: format!(
+                        "the window {} has {} instances but this input from {} is not \
+                         partitioned by key ({:?}), so one key's events reach several \
+                         instances and each emits a partial result for it; use Hash, \
+                         KeyGroups or Range",
+                        quoted(&op.name),
+                        op.parallelism,
+                        quoted(&input.from),
+                        input.partitioning
+                    ),
+                });
+            }
+        }
+    }
+    warnings
 }
 
 /// Checks the variants and resolves each into the configuration it runs.
@@ -287,147 +331,6 @@ fn build_variants(
         });
     }
     variants
-}
-
-/// Checks a distribution and converts it to nanoseconds (`ns_per_unit` per unit of the
-/// field). Loads `EmpiricalFile`s and rewrites them in place as inline `Empirical` values,
-/// so the resolved scenario is self-contained.
-pub(super) fn build_dist(
-    spec: &mut DistSpec,
-    ns_per_unit: f64,
-    base_dir: &Path,
-    path: &str,
-    p: &mut Problems,
-) -> Option<DurationDist> {
-    let finite_nonneg = |v: f64| v.is_finite() && v >= 0.0;
-    let before = p.0.len();
-    if let DistSpec::EmpiricalFile { path: file } = spec {
-        match read_empirical(&base_dir.join(&*file)) {
-            Ok(values) => *spec = DistSpec::Empirical { values },
-            Err(lines) => {
-                for line in lines {
-                    p.push(
-                        path,
-                        format!("cannot use {}: {line}", excerpt(file, EXCERPT_CHARS)),
-                    );
-                }
-                return None;
-            }
-        }
-    }
-    let dist = match spec {
-        DistSpec::Const(v) => {
-            p.require(
-                finite_nonneg(*v),
-                path,
-                format!("Const({v}) must be zero or positive"),
-            );
-            DurationDist::Const(SimDuration::from_secs_f64(*v * ns_per_unit * 1e-9))
-        }
-        DistSpec::Exp { mean } => {
-            p.require(
-                mean.is_finite() && *mean > 0.0,
-                path,
-                format!("Exp mean {mean} must be positive"),
-            );
-            DurationDist::exp(*mean * ns_per_unit)
-        }
-        DistSpec::Uniform { low, high } => {
-            p.require(
-                finite_nonneg(*low) && finite_nonneg(*high) && low <= high,
-                path,
-                format!("Uniform needs 0 <= low <= high, got low {low}, high {high}"),
-            );
-            DurationDist::Uniform {
-                low_ns: *low * ns_per_unit,
-                high_ns: *high * ns_per_unit,
-            }
-        }
-        DistSpec::LogNormal { mean, sd } => {
-            p.require(
-                mean.is_finite() && *mean > 0.0 && finite_nonneg(*sd),
-                path,
-                format!("LogNormal needs mean > 0 and sd >= 0, got mean {mean}, sd {sd}"),
-            );
-            DurationDist::log_normal_from_moments(*mean * ns_per_unit, *sd * ns_per_unit)
-        }
-        DistSpec::Weibull { shape, scale } => {
-            p.require(
-                shape.is_finite() && *shape >= 0.05 && scale.is_finite() && *scale > 0.0,
-                path,
-                format!(
-                    "Weibull needs shape >= 0.05 and scale > 0, got shape {shape}, scale {scale}"
-                ),
-            );
-            DurationDist::Weibull {
-                shape: *shape,
-                scale_ns: *scale * ns_per_unit,
-            }
-        }
-        DistSpec::Empirical { values } => {
-            p.require(
-                !values.is_empty() && values.len() <= MAX_EMPIRICAL,
-                path,
-                format!(
-                    "Empirical needs 1 to {MAX_EMPIRICAL} values, got {}",
-                    values.len()
-                ),
-            );
-            if let Some(bad) = values.iter().find(|v| !finite_nonneg(**v)) {
-                p.push(
-                    path,
-                    format!("Empirical value {bad} must be zero or positive"),
-                );
-            }
-            DurationDist::Empirical {
-                values: values
-                    .iter()
-                    .map(|v| SimDuration::from_secs_f64(v * ns_per_unit * 1e-9))
-                    .collect(),
-            }
-        }
-        DistSpec::EmpiricalFile { .. } => unreachable!("rewritten to Empirical above"),
-    };
-    (p.0.len() == before).then_some(dist)
-}
-
-/// Reads the first column of a CSV file as numbers, skipping a non-numeric header line.
-/// On failure, one line per problem: every bad row (the first [`super::input::MAX_LISTED_ROWS`] of them)
-/// with its `file:line`.
-fn read_empirical(path: &Path) -> Result<Vec<f64>, Vec<String>> {
-    let text = read_input(path, MAX_CSV_BYTES).map_err(|e| vec![e.to_string()])?;
-    let mut values = Vec::new();
-    let mut bad = BadRows::default();
-    for (n, line) in text.lines().enumerate() {
-        let field = line.split(',').next().unwrap_or("").trim();
-        if field.is_empty() || field.starts_with('#') {
-            continue;
-        }
-        match field.parse::<f64>() {
-            Ok(v) if v.is_finite() && v >= 0.0 => values.push(v),
-            Ok(v) => bad.push(path, n + 1, format!("{v} must be zero or positive")),
-            Err(_) if n == 0 => {} // header
-            Err(_) => bad.push(
-                path,
-                n + 1,
-                format!("{} is not a number", excerpt(field, EXCERPT_CHARS)),
-            ),
-        }
-        if values.len() > MAX_EMPIRICAL {
-            return Err(vec![format!(
-                "{}: more than {MAX_EMPIRICAL} values; an empirical distribution holds at most \
-                 {MAX_EMPIRICAL}",
-                path.display()
-            )]);
-        }
-    }
-    if !bad.is_empty() {
-        return Err(bad.into_lines());
-    }
-    if values.is_empty() {
-        return Err(vec![format!("{}: no values found", path.display())]);
-    }
-    Ok(values)
 }
 
 fn build_link(spec: &mut LinkSpec, base_dir: &Path, path: &str, p: &mut Problems) -> Option<Link> {

@@ -199,6 +199,11 @@ pub fn set(file: &mut ScenarioFile, path: &str, value: f64) -> Result<(), PathEr
             None => return Err(error("no such field or list item", file)),
         };
     }
+    // A variant holding a bare number (`latency_ms: Const(0.3)`) is named by its field,
+    // as `numeric_paths` lists it: the path ends at `latency_ms`, not inside the variant.
+    if variant_content(at).is_some_and(|inner| inner.is_number()) {
+        at = variant_content(at).expect("checked just above");
+    }
     if !at.is_number() {
         return Err(error("does not name a number", file));
     }
@@ -218,6 +223,7 @@ pub fn set(file: &mut ScenarioFile, path: &str, value: f64) -> Result<(), PathEr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::DistSpec;
 
     fn sample() -> ScenarioFile {
         let text = std::fs::read_to_string(concat!(
@@ -242,6 +248,33 @@ mod tests {
         assert!(text.contains("\"interval_s\":0.5"), "{text}");
         assert!(text.contains("\"timeout_ms\":900.0"), "{text}");
         assert_eq!(f.replications, 3);
+    }
+
+    #[test]
+    fn a_const_distribution_is_set_by_the_path_of_its_field() {
+        let mut f = sample();
+        set(&mut f, "fault_tolerance.restart_ms", 250.0).unwrap();
+        assert_eq!(f.fault_tolerance.restart_ms, DistSpec::Const(250.0));
+        set(&mut f, "cluster.network.latency_ms.mean", 0.3).unwrap();
+        f.cluster.network.latency_ms = DistSpec::Const(0.3);
+        set(&mut f, "cluster.network.latency_ms", 0.7).unwrap();
+        assert_eq!(f.cluster.network.latency_ms, DistSpec::Const(0.7));
+    }
+
+    /// Every path a suggestion can list is one `set` accepts (the suggestions are the
+    /// documented way to find a path).
+    #[test]
+    fn every_listed_numeric_path_can_be_set() {
+        let mut f = sample();
+        let mut all = Vec::new();
+        numeric_paths(&serde_json::to_value(&f).unwrap(), "", &mut all);
+        assert!(
+            all.iter().any(|p| p == "fault_tolerance.restart_ms"),
+            "{all:?}"
+        );
+        for p in &all {
+            set(&mut f, p, 1.0).unwrap_or_else(|e| panic!("{p}: {e}"));
+        }
     }
 
     #[test]

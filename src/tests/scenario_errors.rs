@@ -213,7 +213,7 @@ fn garbage_text_is_reported_at_its_first_character() {
     // A bare word reads as a struct name; the message says which one was expected.
     let (line, column, message) = syntax_error("hello world");
     assert_eq!((line, column), (1, 1), "{message}");
-    assert_mentions(&message, &["hello", "ScenarioFile"]);
+    assert_mentions(&message, &["hello", "the scenario file"]);
 }
 
 #[test]
@@ -705,4 +705,190 @@ fn unknown_field_inside_a_variant_is_rejected() {
     let (line, column, message) = syntax_error(text);
     assert_eq!((line, column), (8, 54), "{message}");
     assert_mentions(&message, &["selectivty", "`selectivity`"]);
+}
+
+/// A tiny valid scenario with `edit` applied (a `(from, to)` text replacement).
+fn tiny_with(from: &str, to: &str) -> String {
+    let text = r#"(
+  version: 1,
+  name: "tiny",
+  duration_s: 10.0,
+  cluster: (nodes: [(name: "n")], network: (latency_ms: Const(0.3))),
+  operators: [
+    (name: "src", kind: Source(arrivals: Poisson(rate_per_s: 100.0), keys: Uniform(count: 4))),
+    (name: "out", kind: Sink, inputs: [(from: "src")]),
+  ],
+)
+"#;
+    assert!(load(text).is_ok(), "the unedited text is valid");
+    assert!(text.contains(from), "{from:?} is not in the text");
+    text.replacen(from, to, 1)
+}
+
+/// A bare number where a distribution goes (`latency_ms: 0.3`, line 5, column 57) says that
+/// the field is a distribution and how to write a fixed value, not ron's advice to write a
+/// raw identifier (`r#0.3`).
+#[test]
+fn a_number_where_a_distribution_goes_suggests_const() {
+    for (number, column) in [("0.3", 57), ("3", 57), ("12.5", 57)] {
+        let text = tiny_with("latency_ms: Const(0.3)", &format!("latency_ms: {number}"));
+        let (line, col, message) = syntax_error(&text);
+        assert_eq!((line, col), (5, column), "{message}");
+        assert_mentions(
+            &message,
+            &[
+                "`latency_ms` is a distribution",
+                &format!("`Const({number})`"),
+            ],
+        );
+        assert!(!message.contains("r#"), "{message}");
+    }
+    // The same mistake in a distribution of seconds, inside a fault.
+    let text = tiny_with(
+        "  ],\n)",
+        "  ],\n  faults: [Crash(nodes: Nodes([\"n\"]), ttf_s: 100.0, repair_s: Const(1.0))],\n)",
+    );
+    let (_, _, message) = syntax_error(&text);
+    assert_mentions(&message, &["`ttf_s` is a distribution", "`Const(100.0)`"]);
+}
+
+/// Syntax errors name the scenario's own concepts (an operator, a node, the scenario file),
+/// never the Rust types that read them (`OperatorSpec`, `NodeSpec`, `ScenarioFile`).
+#[test]
+fn syntax_errors_name_scenario_concepts_not_rust_types() {
+    let cases = [
+        // (edit, what the message must say)
+        (("inputs: [(from", "input: [(from"), "in an operator"),
+        (("(name: \"n\")", "(name: \"n\", cpus: 2)"), "in a node"),
+        (
+            ("(name: \"n\")", "(name: \"n\", name: \"m\")"),
+            "twice in a node",
+        ),
+        (("Poisson(rate", "Poison(rate"), "for the arrivals"),
+        (("network: (", "network: Link("), "a link's settings"),
+        (("Const(0.3)", "Constant(0.3)"), "for a distribution"),
+        (("kind: Sink", "kind: Snk"), "for an operator's kind"),
+        (
+            ("(from: \"src\")", "\"src\""),
+            "Expected opening `(` for an input",
+        ),
+        (("name: \"tiny\",", ""), "in the scenario file"),
+        (
+            ("(from: \"src\")", "(from: \"src\", partitioning: 3)"),
+            "`partitioning` takes a variant",
+        ),
+        (
+            ("Uniform(count: 4)", "Uniform(4)"),
+            "fields are written `name: value`",
+        ),
+        (
+            ("Uniform(count: 4)", "Uniform(count: 4.5)"),
+            "a whole number",
+        ),
+    ];
+    for ((from, to), says) in cases {
+        let text = tiny_with(from, to);
+        let (_, _, message) = syntax_error(&text);
+        assert_mentions(&message, &[says]);
+        for rust in [
+            "Spec",
+            "ScenarioFile",
+            "struct ",
+            "enum ",
+            "r#",
+            "u32",
+            "f64",
+        ] {
+            assert!(
+                !message.contains(rust),
+                "{from:?} -> {to:?}: {message:?} names {rust:?}"
+            );
+        }
+    }
+}
+
+// ---- warnings: valid, but probably not what was meant ----
+
+/// A scenario with a source of parallelism 4, a map `parse` fed by `into_parse` (and read
+/// by a sink of its own), and a window of `window_parallelism` instances fed from
+/// `window_from` by `into_window`.
+fn keyed_pipeline(
+    into_parse: &str,
+    window_from: &str,
+    into_window: &str,
+    window_parallelism: u32,
+) -> Scenario {
+    let text = format!(
+        r#"(version: 1, name: "keyed", duration_s: 10.0,
+  cluster: (nodes: [(name: "n", count: 2, cores: 4)]),
+  operators: [
+    (name: "src", kind: Source(arrivals: Poisson(rate_per_s: 100.0), keys: Uniform(count: 50)), parallelism: 4),
+    (name: "parse", kind: Map(service_ms: Const(0.1)), parallelism: 4, inputs: [(from: "src", partitioning: {into_parse})]),
+    (name: "window", kind: Window(size_s: 1.0, service_ms: Const(0.1)), parallelism: {window_parallelism},
+     inputs: [(from: "{window_from}", partitioning: {into_window})]),
+    (name: "out", kind: Sink, inputs: [(from: "window")]),
+    (name: "log", kind: Sink, inputs: [(from: "parse")]),
+  ],
+)"#
+    );
+    load(&text).unwrap_or_else(|e| panic!("valid: {e}"))
+}
+
+/// Issue 11: a keyed window whose input is not partitioned by key splits every key over
+/// its instances, each emitting a partial result; that is valid, so a warning, not an error.
+#[test]
+fn a_keyed_window_fed_without_key_partitioning_is_a_warning() {
+    let warned = |s: &Scenario| s.warnings.iter().map(|w| w.to_string()).collect::<Vec<_>>();
+    for (into_parse, from, into_window) in [
+        ("Rebalance", "parse", "Rebalance"),
+        ("Rebalance", "parse", "Forward"),
+        ("Rebalance", "src", "Forward"),
+    ] {
+        let s = keyed_pipeline(into_parse, from, into_window, 4);
+        let w = warned(&s);
+        assert_eq!(w.len(), 1, "{into_parse} → {from} → {into_window}: {w:?}");
+        assert_mentions(
+            &w[0],
+            &[
+                "operators[2].inputs[0].partitioning: ",
+                "\"window\" has 4 instances",
+                &format!("from \"{from}\" is not partitioned by key ({into_window})"),
+                "use Hash, KeyGroups or Range",
+            ],
+        );
+    }
+    for (into_parse, from, into_window, parallelism) in [
+        ("Rebalance", "parse", "Hash", 4),
+        ("Rebalance", "parse", "KeyGroups(count: 16)", 4),
+        ("Rebalance", "parse", "Range(bounds: [10, 20, 30])", 4),
+        // Forward after a key partitioning keeps the keys where they are.
+        ("Hash", "parse", "Forward", 4),
+        // One instance sees every key whatever the partitioning.
+        ("Rebalance", "parse", "Rebalance", 1),
+    ] {
+        let s = keyed_pipeline(into_parse, from, into_window, parallelism);
+        assert_eq!(
+            warned(&s),
+            Vec::<String>::new(),
+            "{into_parse} → {from} → {into_window}"
+        );
+    }
+}
+
+/// No shipped scenario has a warning: the examples show what is meant.
+#[test]
+fn shipped_scenarios_have_no_warnings() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    for path in ron_files(&root).expect("scenarios/ is readable") {
+        if crate::cli::is_sweep_file(&path) {
+            continue;
+        }
+        let s = crate::scenario::load(&path).expect("shipped scenarios are valid");
+        assert!(
+            s.warnings.is_empty(),
+            "{}: {:?}",
+            path.display(),
+            s.warnings
+        );
+    }
 }

@@ -216,3 +216,24 @@ fn a_point_error_names_the_sweep_file() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A syntax error in a sweep file names the sweep's own concepts (an axis, the sweep file),
+/// not the Rust types that read it (`AxisSpec`, `SweepFile`).
+#[test]
+fn a_syntax_error_names_sweep_concepts_not_rust_types() {
+    let (at, text) = refused(
+        "axis-field",
+        r#"  name: "s",
+  axes: [(path: "faults[0].ttf_s.mean", vals: [5.0, 10.0])],"#,
+    );
+    assert_eq!(at, Some((5, 41)), "{text}");
+    assert!(text.contains("unknown field `vals` in an axis"), "{text}");
+    let (_, text) = refused("no-axes", r#"  name: "s","#);
+    assert!(
+        text.contains("missing field `axes` in the sweep file"),
+        "{text}"
+    );
+    for rust in ["AxisSpec", "SweepFile", "Spec"] {
+        assert!(!text.contains(rust), "{text}");
+    }
+}
