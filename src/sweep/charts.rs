@@ -8,7 +8,7 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use super::{Sweep, SweepError};
-use crate::validate::chart::{CiStyle, Series, XyChart};
+use crate::plot::xy::{CiStyle, Series, XyChart};
 
 /// A labelled curve: its rows in axis order.
 type Curve<'r> = (String, Vec<&'r Row>);
