@@ -45,6 +45,7 @@ use std::sync::Once;
 use plotters::style::FontStyle;
 
 pub use decimate::decimate;
+pub(crate) use frame::{strategy_from_label, strategy_palette};
 use results::Results;
 
 /// The result files a run directory can hold; at least one is needed (`network_faults.csv`

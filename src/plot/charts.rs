@@ -965,6 +965,72 @@ mod tests {
         }
     }
 
+    fn estimate(variant: &str, metric: &str, mean: f64) -> Estimate {
+        Estimate {
+            variant: variant.into(),
+            metric: metric.into(),
+            mean,
+            ci_low: mean * 0.9,
+            ci_high: mean * 1.1,
+            level: 0.95,
+        }
+    }
+
+    /// `cost_bytes` covers the whole run (T = 120 s) and `cpu_seconds` the window
+    /// (T − W = 115 s): 12 MB is 0.1 MB/s, 230 CPU-seconds are 2 cores.
+    #[test]
+    fn cost_vs_recovery_draws_costs_as_rates() {
+        let results = Results {
+            variants: vec!["passive".into()],
+            summary: Some(vec![
+                estimate("passive", "recovery_time_mean_s", 0.8),
+                estimate("passive", "cost_bytes", 12e6),
+                estimate("passive", "cpu_seconds", 230.0),
+            ]),
+            duration_s: Some(120.0),
+            warmup_s: Some(5.0),
+            ..Results::default()
+        };
+        let Some(Chart::CostVsRecovery(c)) = charts(&results).pop() else {
+            panic!("a cost_vs_recovery chart");
+        };
+        let [traffic, cpu] = &c.points[0].2;
+        let (traffic, cpu) = (traffic.as_ref().unwrap(), cpu.as_ref().unwrap());
+        assert!((traffic.mean - 0.1).abs() < 1e-12, "{traffic:?}");
+        assert!((traffic.ci_high - 0.11).abs() < 1e-12, "{traffic:?}");
+        assert!((cpu.mean - 2.0).abs() < 1e-12, "{cpu:?}");
+        assert_eq!(c.x_desc[0], "network + checkpoint traffic [MB/s]");
+        assert_eq!(c.x_desc[1], "CPU in use [cores]");
+        // Without the window (older manifests): totals per run, said so on the axis.
+        let older = Results {
+            duration_s: None,
+            warmup_s: None,
+            ..results
+        };
+        let Some(Chart::CostVsRecovery(c)) = charts(&older).pop() else {
+            panic!("a cost_vs_recovery chart");
+        };
+        assert!((c.points[0].2[0].as_ref().unwrap().mean - 12.0).abs() < 1e-12);
+        assert_eq!(c.x_desc[0], "network + checkpoint traffic per run [MB]");
+    }
+
+    #[test]
+    fn a_strategy_keeps_its_colour_whatever_the_variant_order() {
+        let a = Results {
+            variants: vec!["passive".into(), "active".into()],
+            ..Results::default()
+        };
+        let b = Results {
+            variants: vec!["active".into(), "warm-standby".into(), "passive".into()],
+            strategies: vec![("warm-standby".into(), "passive".into())],
+            ..Results::default()
+        };
+        assert_eq!(a.colour("active"), b.colour("active"));
+        assert_eq!(a.colour("passive"), b.colour("warm-standby"));
+        // A second passive variant in one chart gets a shade of the colour.
+        assert_ne!(b.colour("warm-standby"), b.colour("passive"));
+    }
+
     #[test]
     fn a_throughput_chart_of_a_million_buckets_and_many_episodes_stays_small() {
         super::super::register_font();
