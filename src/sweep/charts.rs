@@ -364,7 +364,7 @@ fn unavailability(
 ) -> Option<XyChart> {
     let words = how.words.to_lowercase();
     let mut chart = XyChart::new(
-        format!("Unavailability (1 − {})", how.words),
+        format!("Unavailability (1 − {words})"),
         x_label.to_string(),
         format!("1 − {words} [fraction of time]"),
     );
