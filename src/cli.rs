@@ -223,15 +223,7 @@ pub(crate) fn print_warnings(path: &std::path::Path, scenario: &crate::scenario:
 /// Runs a parsed command line.
 pub fn execute(cli: Cli) -> Result<(), CliError> {
     match cli.command {
-        Command::Run(args) => {
-            // `run` loads the scenario again itself; loading it here first only to print its
-            // warnings keeps them out of the run's own code path. An invalid file is left to
-            // `run`, which reports it.
-            if let Ok(s) = crate::scenario::load(&args.scenario) {
-                print_warnings(&args.scenario, &s);
-            }
-            run::run(args)
-        }
+        Command::Run(args) => run::run(args),
         Command::Check(args) => check::run(args),
         Command::Plot(args) => plot::run(args),
         Command::Validate(args) => validate::run(args),

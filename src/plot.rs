@@ -1,23 +1,26 @@
 //! Charts of a results directory, drawn from its CSV files alone.
 //!
-//! [`draw_all`] reads `summary.csv`, `timeseries.csv`, `delay_cdf.csv`, `episodes.csv` and
-//! `manifest.json` of one run directory (`results/<scenario>/<run-id>/`) and writes each chart
-//! as PNG (1200 × 800 px) and SVG into its `plots/` subdirectory:
+//! [`draw_all`] reads `summary.csv`, `timeseries.csv`, `delay_cdf.csv`, `episodes.csv`,
+//! `network_faults.csv`, `variants.csv` and `manifest.json` of one run directory
+//! (`results/<scenario>/<run-id>/`) and writes each chart as PNG and SVG (1200 × 800 px; the
+//! throughput chart grows with the variants) into its `plots/` subdirectory:
 //!
 //! | file | shows | from |
 //! |---|---|---|
-//! | `delay_tail` | P(delay > d) on log-log axes from the median to the 99.99th percentile, per variant: where the strategies' delays differ | `delay_cdf.csv` |
-//! | `delay_cdf` | delay CDF per variant, quantiles averaged over replications per probability; log delay axis when the delays span more than two decades | `delay_cdf.csv` |
-//! | `throughput` | deliveries per second over simulated time (warm-up included, each bucket at its midpoint) of replication 0 of each variant, with the fault (red), detection (orange), recovery (green) and false-failover (black) times of the first variant's replication 0 as dashed vertical marks | `timeseries.csv`, `episodes.csv` |
+//! | `throughput` | small multiples, one panel per variant on shared axes: deliveries per second over simulated time (warm-up included, each bucket at its midpoint) of run 0, with that variant's fault (red), detection (orange), recovery (green) and false-failover (black) times as dashed vertical marks and the run's partitions (grey) and link spikes (yellow) shaded | `timeseries.csv`, `episodes.csv`, `network_faults.csv` |
 //! | `availability` | `availability_system` per variant with its confidence interval | `summary.csv` |
 //! | `recovery_time` | `recovery_time_mean_s` per variant with its confidence interval | `summary.csv` |
-//! | `cost_vs_recovery` | cost (`cost_bytes`: network plus checkpoint bytes; `network_bytes` for older results) against `recovery_time_mean_s`, one labelled point per variant, intervals in both directions | `summary.csv` |
+//! | `cost_vs_recovery` | what a strategy costs as rates against `recovery_time_mean_s`, one labelled point per variant with intervals in both directions: traffic (`cost_bytes`, network plus checkpoint bytes over the whole run, per second of run: MB/s) and CPU (`cpu_seconds` over the measurement window, per second of window: cores); totals per run for results whose manifest lacks the window | `summary.csv`, `manifest.json` |
+//! | `delay_tail` | P(delay > d) on log-log axes from the median to the 99.99th percentile, per variant, with the Student-t confidence band of each quantile across runs: where the strategies' delays differ | `delay_cdf.csv` |
 //!
-//! One series is drawn per variant, in order of first appearance, and a variant keeps its
-//! colour across charts. A line with more points than the plot is pixels wide is drawn from
-//! [`decimate`]d points (four per pixel column, the same envelope), so a chart's size does not
-//! grow with the run's length. A chart whose input file is missing, or whose values are all
-//! undefined (`NaN`, e.g. recovery times of a run without faults), is skipped.
+//! A "run" is one seeded replication of the scenario; "replication" in a chart only ever
+//! means a strategy. Each variant is drawn in the colour of its strategy kind
+//! (`variants.csv`; for older results guessed from the label), the same in every chart, in
+//! the sweep charts and in the notebooks (`notebooks/palette.py`). A line with more points
+//! than the plot is pixels wide is drawn from [`decimate`]d points (four per pixel column,
+//! the same envelope), so a chart's size does not grow with the run's length. A chart whose
+//! input file is missing, or whose values are all undefined (`NaN`, e.g. recovery times of a
+//! run without faults), is skipped.
 //!
 //! Following the project's rule that results are files, this module never runs a simulation
 //! and never imports the engine: everything comes from the CSVs, so plots can be redrawn from
@@ -33,6 +36,7 @@ mod decimate;
 pub(crate) mod frame;
 mod results;
 mod timeline;
+pub mod xy;
 
 use std::fmt;
 use std::io;
@@ -42,9 +46,11 @@ use std::sync::Once;
 use plotters::style::FontStyle;
 
 pub use decimate::decimate;
+pub(crate) use frame::{strategy_from_label, strategy_palette};
 use results::Results;
 
-/// The result files a run directory can hold; at least one is needed.
+/// The result files a run directory can hold; at least one is needed (`network_faults.csv`
+/// and `variants.csv` only add to the charts of these).
 const RESULT_FILES: [&str; 4] = [
     "summary.csv",
     "timeseries.csv",
@@ -160,38 +166,68 @@ pub fn draw_all(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
 }
 
 /// `delay_tail`: the complementary CDF P(delay > d) on log-log axes, from the median to the
-/// 99.99th percentile, one line per variant — where strategies differ when the bulk of the
-/// delay (a window, say) makes their CDFs overlap.
+/// 99.99th percentile, one line per variant with the Student-t confidence band of its
+/// quantiles across runs (seeded replications) — where strategies differ when the bulk of
+/// the delay (a window, say) makes their CDFs overlap, and whether the difference is more
+/// than run-to-run noise.
 fn delay_tail(results: &Results, out: &Path) -> Result<Vec<PathBuf>, PlotError> {
-    use crate::validate::chart::{Series, XyChart};
+    use xy::{CiStyle, Series, XyChart};
     let Some(rows) = results.delay_cdf.as_deref() else {
         return Ok(Vec::new());
     };
+    let level = results
+        .summary
+        .iter()
+        .flatten()
+        .map(|e| e.level)
+        .find(|l| l.is_finite() && *l > 0.0 && *l < 1.0)
+        .unwrap_or(0.95);
+    let runs = results
+        .replications
+        .map(|n| format!(" over {n} runs"))
+        .unwrap_or_default();
     let mut chart = XyChart::new(
-        "Delay tail: P(delay > d), mean quantiles over replications",
+        format!(
+            "Delay tail P(delay > d){}: mean{runs}, {}% CI band",
+            results
+                .scenario
+                .as_ref()
+                .map(|s| format!(" — {s}"))
+                .unwrap_or_default(),
+            level * 100.0
+        ),
         "delay d [ms], log scale",
         "P(delay > d), log scale",
     );
     chart.log_x = true;
     chart.log_y = true;
-    for (variant, points) in results::mean_delay_cdf(rows) {
-        let tail: Vec<(f64, f64)> = points
-            .into_iter()
-            .filter(|&(d, p)| (0.5..1.0).contains(&p) && d > 0.0)
-            .map(|(d, p)| (d, 1.0 - p))
+    for (variant, bands) in results::delay_quantile_bands(rows, level) {
+        let tail: Vec<&results::QuantileBand> = bands
+            .iter()
+            .filter(|b| (0.5..1.0).contains(&b.probability) && b.mean_ms > 0.0)
             .collect();
-        if !tail.is_empty() {
-            chart.series.push(Series::new(variant, tail));
+        if tail.is_empty() {
+            continue;
         }
+        let points = tail
+            .iter()
+            .map(|b| (b.mean_ms, 1.0 - b.probability))
+            .collect();
+        let ci = tail
+            .iter()
+            .map(|b| b.ci_ms.unwrap_or((f64::NAN, f64::NAN)))
+            .collect();
+        let colour = results.colour(&variant);
+        chart.series.push(
+            Series::new(variant, points)
+                .with_ci(ci, CiStyle::BandX)
+                .with_colour(colour),
+        );
     }
     if chart.series.is_empty() {
         return Ok(Vec::new());
     }
-    let path = out.join("delay_tail");
-    chart.write(&path).map_err(|e| PlotError::Draw {
-        path: path.with_extension("png"),
-        message: e.to_string(),
-    })
+    chart.write(&out.join("delay_tail"))
 }
 
 // DejaVu Sans 2.37; its licence (Bitstream Vera with DejaVu changes) permits redistribution.
@@ -285,7 +321,6 @@ mod tests {
             .collect();
         let mut expected = Vec::new();
         for chart in [
-            "delay_cdf",
             "throughput",
             "availability",
             "recovery_time",

@@ -836,3 +836,4 @@ pub fn merge(sweep: &Sweep, dirs: &[PathBuf], out: &Path) -> Result<usize, Sweep
 }
 
 mod charts;
+pub mod headline;

@@ -11,7 +11,6 @@
 //! [`run`] gathers every group's checks and charts; [`report`] writes them as Markdown.
 
 pub mod availability;
-pub mod chart;
 mod charts;
 pub mod checkpointing;
 pub mod detection;
@@ -251,6 +250,15 @@ impl fmt::Display for ValidateError {
 }
 
 impl std::error::Error for ValidateError {}
+
+impl From<crate::plot::PlotError> for ValidateError {
+    fn from(e: crate::plot::PlotError) -> Self {
+        match e {
+            crate::plot::PlotError::Write { path, source } => Self::Write(path, source),
+            other => Self::Chart(other.to_string()),
+        }
+    }
+}
 
 /// What `validate` produced: every check and the charts it drew.
 #[derive(Clone, Debug, Default)]

@@ -101,8 +101,11 @@ fn the_main_command_compares_the_strategies_and_draws_the_charts() {
         comparison.contains("passive,active,availability_system,"),
         "{comparison}"
     );
+    assert!(
+        !dir.join("plots").join("delay_cdf.png").exists(),
+        "delay_cdf is no longer drawn: its curves coincide, delay_tail shows the difference"
+    );
     for chart in [
-        "delay_cdf",
         "throughput",
         "availability",
         "recovery_time",

@@ -9,8 +9,10 @@ use crate::plot;
 #[derive(clap::Args, Debug)]
 #[command(
     after_help = "Example:\n  faultline plot results/sensor-monitoring/20250301T101500Z-dd06240f\n\n\
-Reads summary.csv, timeseries.csv, delay_cdf.csv, episodes.csv and manifest.json and writes\n\
-RESULTS_DIR/plots/{delay_cdf,delay_tail,throughput,availability,recovery_time,cost_vs_recovery}.{png,svg}.\n\
+Reads summary.csv, timeseries.csv, delay_cdf.csv, episodes.csv, network_faults.csv,\n\
+variants.csv, trace.csv and manifest.json and writes RESULTS_DIR/plots/\n\
+{throughput,availability,recovery_time,cost_vs_recovery,delay_tail}.{png,svg}, and\n\
+timeline_<variant>[_run<r>].{png,svg} per traced run.\n\
 Charts whose input is missing or undefined (e.g. recovery time without faults) are skipped."
 )]
 pub struct Args {

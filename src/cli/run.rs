@@ -16,9 +16,13 @@ use crate::world::TraceKinds;
 /// Arguments of `run`.
 #[derive(clap::Args, Debug)]
 #[command(
-    after_help = "Example:\n  faultline run scenarios/sensor-monitoring.ron --replications 20 --seed 7\n\n\
-Writes results/<scenario>/<run-id>/ with manifest.json, scenario.ron (resolved, rerunnable),\n\
-summary.csv, replications.csv, timeseries.csv and delay_cdf.csv."
+    after_help = "Example:\n  faultline run scenarios/sensor-monitoring.ron --replications 20 --seed 7\n  \
+faultline run scenarios/sensor-monitoring.ron --trace --trace-variants passive\n\n\
+Writes results/<scenario>/<run-id>/: report.md (headline, semantics, every chart),\n\
+manifest.json, scenario.ron (resolved, rerunnable), summary.csv, comparison.csv,\n\
+replications.csv, timeseries.csv, delay_cdf.csv, episodes.csv, semantics.csv,\n\
+violations.csv, variants.csv, network_faults.csv, plots/, and with --trace trace.csv and\n\
+plots/timeline_*."
 )]
 pub struct Args {
     /// Scenario file (RON).
@@ -126,6 +130,7 @@ fn trace_plan(args: &Args, scenario: &scenario::Scenario) -> Result<Option<Trace
 /// Runs the scenario and writes its results.
 pub fn run(args: Args) -> Result<(), CliError> {
     let mut scenario = scenario::load(&args.scenario)?;
+    super::print_warnings(&args.scenario, &scenario);
     if let Some(r) = args.replications {
         scenario.set_replications(r);
     }

@@ -170,8 +170,20 @@ pub fn run(args: Args) -> Result<(), CliError> {
     );
     if out.join("sweep.csv").exists() {
         println!("sweep.csv, semantics.csv and plots/ written (every point present)");
+        print_headline(&sweep, &out);
     }
     check_semantics(&sweep, &out, &args.file)
+}
+
+/// Prints the key metrics per point of a complete sweep (see [`sweep::headline`]).
+fn print_headline(sweep: &sweep::Sweep, out: &std::path::Path) {
+    let path = out.join("sweep.csv");
+    let Ok(csv) = crate::scenario::read_input(&path, crate::scenario::MAX_CSV_BYTES) else {
+        return;
+    };
+    if let Some(table) = sweep::headline::headline(sweep, &csv) {
+        println!("\n{table}");
+    }
 }
 
 /// Prints every broken guarantee of the sweep's points and fails (exit 1) if there is one.
@@ -207,6 +219,7 @@ pub fn merge(args: MergeArgs) -> Result<(), CliError> {
         "merged {copied} point(s) into {}; sweep.csv, semantics.csv and plots/ written",
         args.out.display()
     );
+    print_headline(&sweep, &args.out);
     check_semantics(&sweep, &args.out, &args.file)
 }
 

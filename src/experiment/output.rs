@@ -73,6 +73,11 @@ pub struct RunManifest {
     /// Whether every replication ran to its end (false: some outgrew the memory budget and
     /// were stopped; `overload.txt` says which and why).
     pub complete: bool,
+    /// Simulated length of a replication `T` \[s\]: whole-run metrics (`cost_bytes`) cover
+    /// `[0, T)`.
+    pub duration_s: f64,
+    /// Warm-up `W` \[s\]: window metrics (`cpu_seconds`, availability) cover `[W, T)`.
+    pub warmup_s: f64,
     /// What `trace.csv` holds, when the run was traced.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trace: Option<TraceManifest>,
@@ -440,6 +445,109 @@ pub fn episodes_csv(result: &RunResult) -> String {
     out
 }
 
+/// The kind of replication strategy a configuration uses, by which every chart and notebook
+/// colours it: `active`, `passive`, `upstream-backup`, `checkpoint-only` (no replication,
+/// rollback to checkpoints) or `none` (no replication and no checkpoints: a restarted
+/// instance starts empty).
+pub fn strategy_kind(ft: &crate::ft::FaultTolerance) -> &'static str {
+    use crate::ft::Replication;
+    match ft.replication {
+        Replication::Active(_) => "active",
+        Replication::Passive(_) => "passive",
+        Replication::UpstreamBackup(_) => "upstream-backup",
+        Replication::None(_) if ft.checkpoint.is_some() => "checkpoint-only",
+        Replication::None(_) => "none",
+    }
+}
+
+/// `variants.csv`: each cell's strategy kind (see [`strategy_kind`]), so that charts and
+/// notebooks give a strategy the same colour whatever the variants are called.
+pub fn variants_csv(result: &RunResult) -> String {
+    let mut out = String::from("variant,strategy\n");
+    for cell in &result.cells {
+        let kind = result
+            .scenario
+            .variants
+            .iter()
+            .find(|v| v.label == cell.label)
+            .map_or("none", |v| strategy_kind(&v.fault_tolerance));
+        writeln!(out, "{},{kind}", cell.label).expect("infallible");
+    }
+    out
+}
+
+/// `network_faults.csv`: the partitions and link spikes of each replication's fault plan
+/// (the same in every variant: common random numbers), as `[start_s, end_s)` intervals in
+/// simulated seconds; one still open at the end of the run ends at `duration_s`. The sides are
+/// node names joined by `+`.
+pub fn network_faults_csv(result: &RunResult) -> String {
+    use crate::fault::FaultEvent;
+    let scenario = &result.scenario;
+    let end = scenario.metrics.end;
+    let names = |ids: &[crate::model::NodeId]| {
+        ids.iter()
+            .map(|n| {
+                scenario
+                    .cluster
+                    .nodes
+                    .get(n.index())
+                    .map_or(String::new(), |node| node.name.clone())
+            })
+            .collect::<Vec<_>>()
+            .join("+")
+    };
+    let mut out = String::from("replication,kind,start_s,end_s,side_a,side_b\n");
+    for r in 0..scenario.replications {
+        let plan = scenario.faults.plan(end, result.seed, r);
+        // (kind, index) -> start, closed in event order.
+        let mut open: Vec<(&str, u16, crate::sim::SimTime)> = Vec::new();
+        let mut rows: Vec<(crate::sim::SimTime, &str, u16, crate::sim::SimTime)> = Vec::new();
+        for &(at, ref event) in &plan.events {
+            let (kind, index, starts) = match *event {
+                FaultEvent::PartitionStart { partition } => ("partition", partition, true),
+                FaultEvent::PartitionEnd { partition } => ("partition", partition, false),
+                FaultEvent::SpikeStart { spike } => ("link-spike", spike, true),
+                FaultEvent::SpikeEnd { spike } => ("link-spike", spike, false),
+                _ => continue,
+            };
+            if starts {
+                open.push((kind, index, at));
+            } else if let Some(i) = open.iter().position(|o| o.0 == kind && o.1 == index) {
+                let (_, _, start) = open.remove(i);
+                rows.push((start, kind, index, at));
+            }
+        }
+        rows.extend(
+            open.into_iter()
+                .map(|(kind, index, start)| (start, kind, index, end)),
+        );
+        rows.sort_by_key(|&(start, kind, index, _)| (start, kind, index));
+        for (start, kind, index, stop) in rows {
+            let (a, b) = if kind == "partition" {
+                plan.partitions
+                    .get(usize::from(index))
+                    .map_or((String::new(), String::new()), |p| {
+                        (names(&p.a), names(&p.b))
+                    })
+            } else {
+                plan.spikes
+                    .get(usize::from(index))
+                    .map_or((String::new(), String::new()), |s| {
+                        (names(&s.a), names(&s.b))
+                    })
+            };
+            writeln!(
+                out,
+                "{r},{kind},{},{},{a},{b}",
+                num(start.as_secs_f64()),
+                num(stop.as_secs_f64())
+            )
+            .expect("infallible");
+        }
+    }
+    out
+}
+
 /// Builds the manifest of `result`.
 pub fn manifest(
     result: &RunResult,
@@ -466,6 +574,8 @@ pub fn manifest(
         kernel_events: result.kernel_events,
         reproduce: "faultline run scenario.ron (the resolved copy in this directory holds the seed and replications)".to_string(),
         complete: result.stopped.is_empty(),
+        duration_s: result.scenario.metrics.end.as_secs_f64(),
+        warmup_s: result.scenario.metrics.warmup.as_secs_f64(),
         trace: None,
     }
 }
@@ -553,6 +663,8 @@ pub fn write_results(
         ("timeseries.csv", timeseries_csv(result)),
         ("delay_cdf.csv", cdf_csv(result)),
         ("episodes.csv", episodes_csv(result)),
+        ("variants.csv", variants_csv(result)),
+        ("network_faults.csv", network_faults_csv(result)),
         ("comparison.csv", comparison_csv(result)),
         ("semantics.csv", semantics_csv(result)),
         ("violations.csv", violations_csv(result)),

@@ -9,7 +9,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use plotters::coord::Shift;
-use plotters::coord::ranged1d::{AsRangedCoord, Ranged, ValueFormatter};
+use plotters::coord::ranged1d::Ranged;
 use plotters::coord::types::RangedCoordf64;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
@@ -18,12 +18,11 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::PlotError;
 use super::decimate::{decimate, split_at_sharp_turns};
 use super::frame::{
-    ANNOTATION_PX, Axis, DETECTED_COLOUR, DrawError, FALSE_FAILOVER_COLOUR, FAULT_COLOUR,
-    LEGEND_PX, LEGEND_ROW_PX, RECOVERED_COLOUR, SIZE, TICK_PX, builder, draw_legend, draw_mesh,
-    draw_whisker, fixed, font, legend_line, linear_ticks, log_axis, log_ticks, place_labels,
-    variant_colour,
+    ANNOTATION_PX, AXIS_DESC_PX, Axis, DETECTED_COLOUR, DrawError, FALSE_FAILOVER_COLOUR,
+    FAULT_COLOUR, LEGEND_PX, RECOVERED_COLOUR, SIZE, TICK_PX, builder, draw_mesh, draw_whisker,
+    fixed, font, linear_ticks, place_labels,
 };
-use super::results::{Estimate, Results, by_variant, mean_delay_cdf};
+use super::results::{Estimate, Results, by_variant};
 
 /// Radius of the point markers of the per-variant charts \[px\].
 const MARKER_PX: i32 = 10;
@@ -31,26 +30,52 @@ const MARKER_PX: i32 = 10;
 /// A chart ready to draw.
 #[derive(Debug)]
 pub(crate) enum Chart {
-    DelayCdf(DelayCdf),
     Throughput(Throughput),
     PerVariant(PerVariant),
     CostVsRecovery(CostVsRecovery),
 }
 
-/// Mean delay quantiles per variant.
-#[derive(Debug)]
-pub(crate) struct DelayCdf {
-    title: String,
-    series: Vec<Series>,
-    log_x: bool,
-}
-
-/// Throughput over time of one replication per variant, with the episodes as vertical marks.
+/// Throughput over time of one run (seeded replication) per variant, as small multiples: one
+/// panel per variant on shared axes, each with its own episodes as vertical marks and the
+/// run's partitions and link spikes shaded.
 #[derive(Debug)]
 pub(crate) struct Throughput {
     title: String,
-    series: Vec<Series>,
+    panels: Vec<Panel>,
+    /// Partitions and link spikes of the run: the same in every variant.
+    shaded: Vec<(Shade, f64, f64)>,
+}
+
+/// One variant's panel of [`Throughput`].
+#[derive(Debug)]
+struct Panel {
+    label: String,
+    colour: RGBColor,
+    points: Vec<(f64, f64)>,
     marks: Vec<(MarkKind, f64)>,
+}
+
+/// A shaded interval of the throughput chart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Shade {
+    Partition,
+    LinkSpike,
+}
+
+impl Shade {
+    fn label(self) -> &'static str {
+        match self {
+            Self::Partition => "partition",
+            Self::LinkSpike => "link spike",
+        }
+    }
+
+    fn style(self) -> ShapeStyle {
+        match self {
+            Self::Partition => RGBColor(90, 90, 90).mix(0.22).filled(),
+            Self::LinkSpike => RGBColor(230, 200, 40).mix(0.35).filled(),
+        }
+    }
 }
 
 /// One summary metric per variant, as a point with its confidence interval.
@@ -65,12 +90,15 @@ pub(crate) struct PerVariant {
     points: Vec<(String, RGBColor, Estimate)>,
 }
 
-/// Network traffic against recovery time, one labelled point per variant.
+/// What a strategy costs, as rates, against its recovery time: two panels sharing the
+/// recovery axis, traffic and CPU, one labelled point per variant.
 #[derive(Debug)]
 pub(crate) struct CostVsRecovery {
     title: String,
-    /// Variant, colour, traffic \[MB\], recovery time \[s\].
-    points: Vec<(String, RGBColor, Estimate, Estimate)>,
+    /// Descriptions of the two cost axes, with units.
+    x_desc: [String; 2],
+    /// Variant, colour, [traffic, CPU] (rates when the window is known), recovery time \[s\].
+    points: Vec<(String, RGBColor, [Option<Estimate>; 2], Estimate)>,
 }
 
 /// Which backend a chart is drawn on: plotters' bitmap rasterizer needs help with the sharp
@@ -88,13 +116,6 @@ enum YAxis {
     FromZero,
     /// Zoomed on the values, which are percentages: availabilities differ in the decimals.
     ZoomedPercent,
-}
-
-#[derive(Debug)]
-struct Series {
-    label: String,
-    colour: RGBColor,
-    points: Vec<(f64, f64)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -135,7 +156,6 @@ impl MarkKind {
 /// Every chart the results support, in a fixed order; charts without data are left out.
 pub(crate) fn charts(results: &Results) -> Vec<Chart> {
     let mut out = Vec::new();
-    out.extend(delay_cdf(results).map(Chart::DelayCdf));
     out.extend(throughput(results).map(Chart::Throughput));
     out.extend(availability(results).map(Chart::PerVariant));
     out.extend(recovery_time(results).map(Chart::PerVariant));
@@ -147,10 +167,17 @@ impl Chart {
     /// File name without extension.
     pub(crate) fn name(&self) -> &'static str {
         match self {
-            Self::DelayCdf(_) => "delay_cdf",
             Self::Throughput(_) => "throughput",
             Self::PerVariant(c) => c.name,
             Self::CostVsRecovery(_) => "cost_vs_recovery",
+        }
+    }
+
+    /// Size \[px\]: the common size, taller for throughput panels of many variants.
+    fn size(&self) -> (u32, u32) {
+        match self {
+            Self::Throughput(c) => (SIZE.0, SIZE.1.max(Throughput::height(c.panels.len()))),
+            _ => SIZE,
         }
     }
 
@@ -158,7 +185,7 @@ impl Chart {
     pub(crate) fn write(&self, dir: &Path) -> Result<[PathBuf; 2], PlotError> {
         let png = dir.join(format!("{}.png", self.name()));
         self.render(
-            &BitMapBackend::new(&png, SIZE).into_drawing_area(),
+            &BitMapBackend::new(&png, self.size()).into_drawing_area(),
             Raster::Bitmap,
         )
         .map_err(|DrawError(message)| PlotError::Draw {
@@ -167,7 +194,7 @@ impl Chart {
         })?;
         let svg = dir.join(format!("{}.svg", self.name()));
         self.render(
-            &SVGBackend::new(&svg, SIZE).into_drawing_area(),
+            &SVGBackend::new(&svg, self.size()).into_drawing_area(),
             Raster::Vector,
         )
         .map_err(|DrawError(message)| PlotError::Draw {
@@ -188,7 +215,6 @@ impl Chart {
     {
         root.fill(&WHITE)?;
         match self {
-            Self::DelayCdf(c) => c.draw(root)?,
             Self::Throughput(c) => c.draw(root, raster)?,
             Self::PerVariant(c) => c.draw(root)?,
             Self::CostVsRecovery(c) => c.draw(root)?,
@@ -198,49 +224,16 @@ impl Chart {
     }
 }
 
-fn delay_cdf(results: &Results) -> Option<DelayCdf> {
-    let series: Vec<Series> = mean_delay_cdf(results.delay_cdf.as_deref()?)
-        .into_iter()
-        .filter(|(_, points)| !points.is_empty())
-        .map(|(variant, points)| Series {
-            colour: variant_colour(results.variant_index(&variant)),
-            label: variant,
-            points,
-        })
-        .collect();
-    let (smallest, largest) = positive_extent(series.iter().flat_map(|s| &s.points).map(|p| p.0))?;
-    let replications = results
-        .replications
-        .map(|n| format!(" (mean quantiles of {n} replications)"))
-        .unwrap_or_default();
-    Some(DelayCdf {
-        title: format!("Delay CDF{}{replications}", scenario_suffix(results)),
-        log_x: largest / smallest > 100.0,
-        series,
-    })
-}
-
-/// The smallest positive and the largest value, if any value is positive and finite.
-fn positive_extent(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
-    values
-        .filter(|v| *v > 0.0 && v.is_finite())
-        .fold(None, |acc, v| match acc {
-            None => Some((v, v)),
-            Some((lo, hi)) => Some((f64::min(lo, v), f64::max(hi, v))),
-        })
-}
-
 fn throughput(results: &Results) -> Option<Throughput> {
     let samples = results.timeseries.as_deref()?;
-    let mut series = Vec::new();
-    let mut first_replication = None;
+    // Run 0 normally; the lowest one present if 0 is missing. The same run in every panel,
+    // so the panels compare strategies under the same faults (common random numbers).
+    let run = samples.iter().map(|s| s.replication).min()?;
+    let mut panels = Vec::new();
     for (variant, rows) in by_variant(samples, |s| &s.variant) {
-        // Replication 0 normally; the lowest one present if 0 is missing.
-        let replication = rows.iter().map(|s| s.replication).min()?;
-        first_replication.get_or_insert(replication);
         let rows: Vec<_> = rows
             .into_iter()
-            .filter(|s| s.replication == replication && s.throughput_per_s.is_finite())
+            .filter(|s| s.replication == run && s.throughput_per_s.is_finite())
             .collect();
         // Each bucket's rate is drawn at the middle of the bucket.
         let bucket_s = rows
@@ -253,47 +246,55 @@ fn throughput(results: &Results) -> Option<Throughput> {
         } else {
             0.0
         };
-        series.push(Series {
+        let mut marks = Vec::new();
+        for e in results.episodes.iter().flatten() {
+            if e.variant != variant || e.replication != run {
+                continue;
+            }
+            let start = if e.is_false_failover() {
+                MarkKind::FalseFailover
+            } else {
+                MarkKind::Fault
+            };
+            marks.push((start, e.fault_s));
+            marks.extend(e.detected_s.map(|t| (MarkKind::Detected, t)));
+            marks.extend(e.recovered_s.map(|t| (MarkKind::Recovered, t)));
+        }
+        marks.retain(|(_, t)| t.is_finite());
+        panels.push(Panel {
             label: variant.to_string(),
-            colour: variant_colour(results.variant_index(variant)),
+            colour: results.colour(variant),
             points: rows
                 .iter()
                 .map(|s| (s.t_s + half, s.throughput_per_s))
                 .collect(),
+            marks,
         });
     }
-    let replication = first_replication?;
-    if series.iter().all(|s| s.points.is_empty()) {
+    if panels.iter().all(|p| p.points.is_empty()) {
         return None;
     }
-    let first_variant = &series[0].label;
-    let mut marks = Vec::new();
-    for e in results.episodes.iter().flatten() {
-        if &e.variant != first_variant || e.replication != replication {
-            continue;
-        }
-        let start = if e.is_false_failover() {
-            MarkKind::FalseFailover
-        } else {
-            MarkKind::Fault
-        };
-        marks.push((start, e.fault_s));
-        marks.extend(e.detected_s.map(|t| (MarkKind::Detected, t)));
-        marks.extend(e.recovered_s.map(|t| (MarkKind::Recovered, t)));
-    }
-    marks.retain(|(_, t)| t.is_finite());
-    let marks_of = if marks.is_empty() || series.len() == 1 {
-        String::new()
-    } else {
-        format!(" (marks: {first_variant})")
-    };
+    let shaded = results
+        .network_faults
+        .iter()
+        .flatten()
+        .filter(|f| f.replication == run && f.end_s > f.start_s)
+        .filter_map(|f| {
+            let shade = match f.kind.as_str() {
+                "partition" => Shade::Partition,
+                "link-spike" => Shade::LinkSpike,
+                _ => return None,
+            };
+            Some((shade, f.start_s, f.end_s))
+        })
+        .collect();
     Some(Throughput {
         title: format!(
-            "Throughput{}, replication {replication}{marks_of}",
+            "Sink throughput per variant{}, run {run}",
             scenario_suffix(results)
         ),
-        series,
-        marks,
+        panels,
+        shaded,
     })
 }
 
@@ -329,16 +330,45 @@ fn recovery_time(results: &Results) -> Option<PerVariant> {
     })
 }
 
+/// `cost_bytes` covers the whole run `[0, T)` and `cpu_seconds` the window `[W, T)`: as rates
+/// they are MB/s over `T` and cores (CPU-seconds per second) over `T − W`. Results without the
+/// window in their manifest get totals per run.
 fn cost_vs_recovery(results: &Results) -> Option<CostVsRecovery> {
     let recovery = estimates(results, "recovery_time_mean_s", 1.0)?;
+    let duration = results.duration_s.filter(|d| *d > 0.0);
+    let window = duration
+        .zip(results.warmup_s)
+        .map(|(t, w)| t - w)
+        .filter(|w| *w > 0.0);
     // Older results have no `cost_bytes`: fall back to network traffic alone.
-    let cost = estimates(results, "cost_bytes", 1e-6)
-        .or_else(|| estimates(results, "network_bytes", 1e-6))?;
+    let (bytes_metric, bytes_what) = if results.metric("cost_bytes").is_empty() {
+        ("network_bytes", "network traffic")
+    } else {
+        ("cost_bytes", "network + checkpoint traffic")
+    };
+    let traffic = estimates(results, bytes_metric, 1e-6 / duration.unwrap_or(1.0));
+    let cpu = estimates(results, "cpu_seconds", 1.0 / window.unwrap_or(1.0));
+    let x_desc = [
+        match duration {
+            Some(_) => format!("{bytes_what} [MB/s]"),
+            None => format!("{bytes_what} per run [MB]"),
+        },
+        match window {
+            Some(_) => "CPU in use [cores]".to_string(),
+            None => "CPU time per run [core-seconds]".to_string(),
+        },
+    ];
+    let find = |rows: &Option<Vec<(String, RGBColor, Estimate)>>, variant: &str| {
+        rows.iter()
+            .flatten()
+            .find(|(v, _, _)| v == variant)
+            .map(|(_, _, e)| e.clone())
+    };
     let points: Vec<_> = recovery
         .into_iter()
         .filter_map(|(variant, colour, r)| {
-            let (_, _, c) = cost.iter().find(|(v, _, _)| *v == variant)?;
-            Some((variant, colour, c.clone(), r))
+            let costs = [find(&traffic, &variant), find(&cpu, &variant)];
+            (costs.iter().any(Option::is_some)).then_some((variant, colour, costs, r))
         })
         .collect();
     if points.is_empty() {
@@ -350,6 +380,7 @@ fn cost_vs_recovery(results: &Results) -> Option<CostVsRecovery> {
             scenario_suffix(results),
             ci_suffix(results, "recovery_time_mean_s")
         ),
+        x_desc,
         points,
     })
 }
@@ -373,8 +404,7 @@ fn estimates(
                 ci_high: high * scale,
                 ..e.clone()
             };
-            let colour = variant_colour(results.variant_index(&e.variant));
-            (e.variant.clone(), colour, scaled)
+            (e.variant.clone(), results.colour(&e.variant), scaled)
         })
         .collect();
     (!points.is_empty()).then_some(points)
@@ -410,69 +440,49 @@ fn axis_from_zero<'e>(estimates: impl Iterator<Item = &'e Estimate>) -> Range<f6
     low..high
 }
 
-impl DelayCdf {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawError>
-    where
-        DB::ErrorType: 'static,
-    {
-        let delays = self.series.iter().flat_map(|s| &s.points).map(|p| p.0);
-        let Some((smallest, largest)) = positive_extent(delays) else {
-            return Ok(());
-        };
-        if self.log_x {
-            let x = log_axis(smallest / 1.25..largest * 1.25);
-            self.draw_on(root, x, Axis::new("delay [ms], log scale", &log_ticks))
-        } else {
-            let range = 0.0..largest * 1.05;
-            let ticks = linear_ticks(&range);
-            self.draw_on(root, range, Axis::new("delay [ms]", &ticks))
-        }
-    }
-
-    fn draw_on<DB, X>(
-        &self,
-        root: &DrawingArea<DB, Shift>,
-        x: X,
-        x_axis: Axis<'_>,
-    ) -> Result<(), DrawError>
-    where
-        DB: DrawingBackend,
-        DB::ErrorType: 'static,
-        X: AsRangedCoord<Value = f64>,
-        X::CoordDescType: ValueFormatter<f64>,
-    {
-        let mut chart = builder(root, &self.title).build_cartesian_2d(x, 0.0..1.0)?;
-        let y_ticks = linear_ticks(&(0.0..1.0));
-        draw_mesh(
-            &mut chart,
-            x_axis,
-            Axis::new("cumulative probability", &y_ticks),
-        )?;
-        for s in &self.series {
-            let points: Vec<(f64, f64)> = s
-                .points
-                .iter()
-                .filter(|p| !self.log_x || p.0 > 0.0)
-                .copied()
-                .collect();
-            chart
-                .draw_series(LineSeries::new(points.clone(), s.colour.stroke_width(3)))?
-                .label(&s.label)
-                .legend(legend_line(s.colour));
-            chart.draw_series(
-                points
-                    .into_iter()
-                    .map(|p| Circle::new(p, 5, s.colour.filled())),
-            )?;
-        }
-        if self.series.len() > 1 {
-            draw_legend(&mut chart, SeriesLabelPosition::LowerRight)?;
-        }
-        Ok(())
-    }
-}
+/// Height of one throughput panel's plotting area and axes \[px\].
+const PANEL_PX: u32 = 190;
+/// Room above the panels for the title and the legend row \[px\].
+const PANEL_HEAD_PX: u32 = 110;
+/// Extra room under the last panel for the x axis description \[px\].
+const PANEL_FOOT_PX: u32 = 50;
 
 impl Throughput {
+    /// Image height for `panels` panels \[px\].
+    fn height(panels: usize) -> u32 {
+        PANEL_HEAD_PX + panels as u32 * PANEL_PX + PANEL_FOOT_PX
+    }
+
+    /// The shared axes: the time span of every panel, marks and shaded interval included,
+    /// and a throughput range fitted to the data (from its lowest value, or zero if that is
+    /// within a tenth of the span, to its highest, with 5 % margins).
+    fn ranges(&self) -> (Range<f64>, Range<f64>) {
+        let (mut t0, mut t1) = (f64::INFINITY, f64::NEG_INFINITY);
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        for &(t, v) in self.panels.iter().flat_map(|p| &p.points) {
+            t0 = t0.min(t);
+            t1 = t1.max(t);
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+        for &(_, t) in self.panels.iter().flat_map(|p| &p.marks) {
+            t0 = t0.min(t);
+            t1 = t1.max(t);
+        }
+        let t0 = t0.min(0.0);
+        let t1 = if t1 > t0 { t1 } else { t0 + 1.0 };
+        if !(lo.is_finite() && hi.is_finite()) {
+            return (t0..t1, 0.0..1.0);
+        }
+        let span = if hi > lo { hi - lo } else { hi.abs().max(1.0) };
+        let lo = if lo - 0.1 * span <= 0.0 {
+            0.0
+        } else {
+            lo - 0.05 * span
+        };
+        (t0..t1, lo..hi + 0.05 * span)
+    }
+
     fn draw<DB: DrawingBackend>(
         &self,
         root: &DrawingArea<DB, Shift>,
@@ -481,80 +491,204 @@ impl Throughput {
     where
         DB::ErrorType: 'static,
     {
-        let (mut t0, mut t1, mut top) = (0.0f64, f64::NEG_INFINITY, 0.0f64);
-        for &(t, v) in self.series.iter().flat_map(|s| &s.points) {
-            t0 = t0.min(t);
-            t1 = t1.max(t);
-            top = top.max(v);
-        }
-        for &(_, t) in &self.marks {
-            t0 = t0.min(t);
-            t1 = t1.max(t);
-        }
-        if t1 <= t0 {
-            t1 = t0 + 1.0;
-        }
-        let kinds: Vec<MarkKind> = MarkKind::ALL
-            .into_iter()
-            .filter(|k| self.marks.iter().any(|(m, _)| m == k))
+        let (x, y) = self.ranges();
+        let width = root.dim_in_pixel().0;
+        let body = root.titled(&self.title, font(title_px(root, &self.title)))?;
+        let (legend_row, panels) = body.split_vertically(PANEL_HEAD_PX as i32 - 50);
+        self.draw_legend_row(&legend_row, width)?;
+        let n = self.panels.len() as u32;
+        let panel_heights: Vec<u32> = (0..n)
+            .map(|i| PANEL_PX + if i + 1 == n { PANEL_FOOT_PX } else { 0 })
             .collect();
-        let legend_rows = self.series.len() + kinds.len();
-        let show_legend = legend_rows > 1;
-        // Head room above the lines for the legend, which sits in the upper right corner:
-        // the plotting area is about 600 px tall.
-        let legend_px = if show_legend {
-            (legend_rows as u32 * LEGEND_ROW_PX + 40) as f64
-        } else {
-            0.0
-        };
-        let top = if top > 0.0 { top } else { 1.0 } * 1.1 / (1.0 - (legend_px / 600.0).min(0.6));
-        let (x, y) = (t0..t1, 0.0..top);
+        let mut rest = panels;
         let (x_ticks, y_ticks) = (linear_ticks(&x), linear_ticks(&y));
-        let mut chart = builder(root, &self.title).build_cartesian_2d(x, y)?;
-        draw_mesh(
-            &mut chart,
-            Axis::new("simulated time [s]", &x_ticks),
-            Axis::new("throughput [events/s]", &y_ticks),
-        )?;
-        // Marks first, so the throughput lines stay visible on top of them. Marks of one kind
-        // on one pixel column draw the same dashed line: only the last of them is drawn (the
-        // last keeps which colour ends on top), so the file does not grow with the episodes.
-        let mut last_of: BTreeMap<(MarkKind, i32), usize> = BTreeMap::new();
-        for (i, &(kind, t)) in self.marks.iter().enumerate() {
-            last_of.insert((kind, chart.backend_coord(&(t, 0.0)).0), i);
-        }
-        let mut drawn: Vec<usize> = last_of.into_values().collect();
-        drawn.sort_unstable();
-        for &(kind, t) in drawn.iter().map(|&i| &self.marks[i]) {
-            let style = kind.colour().mix(0.8).stroke_width(2);
-            chart.draw_series([DashedPathElement::new([(t, 0.0), (t, top)], 10, 6, style)])?;
-        }
-        let columns = chart.plotting_area().dim_in_pixel().0 as usize;
-        for s in &self.series {
-            let points = decimate(&s.points, t0..t1, columns);
-            let pieces = if raster == Raster::Bitmap && points.len() < s.points.len() {
+        for (i, panel) in self.panels.iter().enumerate() {
+            let last = i + 1 == self.panels.len();
+            let (area, below) = rest.split_vertically(panel_heights[i] as i32);
+            rest = below;
+            let mut chart = ChartBuilder::on(&area)
+                .margin_left(20)
+                .margin_right(40)
+                .margin_top(6)
+                .margin_bottom(if last { 10 } else { 4 })
+                .x_label_area_size(if last { 80 } else { 34 })
+                .y_label_area_size(110)
+                .build_cartesian_2d(x.clone(), y.clone())?;
+            chart
+                .configure_mesh()
+                .x_desc(if last { "simulated time [s]" } else { "" })
+                .y_desc("events/s")
+                .axis_desc_style(font(AXIS_DESC_PX))
+                .label_style(font(TICK_PX))
+                .bold_line_style(BLACK.mix(0.15))
+                .light_line_style(BLACK.mix(0.04))
+                .x_labels(10)
+                .y_labels(4)
+                .x_label_formatter(&x_ticks)
+                .y_label_formatter(&y_ticks)
+                .draw()?;
+            for &(shade, start, end) in &self.shaded {
+                chart.draw_series([Rectangle::new(
+                    [(start.max(x.start), y.start), (end.min(x.end), y.end)],
+                    shade.style(),
+                )])?;
+            }
+            // Marks under the line, so it stays visible on top of them. Marks of one kind on
+            // one pixel column draw the same dashed line: only the last of them is drawn (the
+            // last keeps which colour ends on top), so the file does not grow with the
+            // episodes.
+            let mut last_of: BTreeMap<(MarkKind, i32), usize> = BTreeMap::new();
+            for (k, &(kind, t)) in panel.marks.iter().enumerate() {
+                last_of.insert((kind, chart.backend_coord(&(t, 0.0)).0), k);
+            }
+            let mut drawn: Vec<usize> = last_of.into_values().collect();
+            drawn.sort_unstable();
+            for &(kind, t) in drawn.iter().map(|&k| &panel.marks[k]) {
+                let style = kind.colour().mix(0.8).stroke_width(2);
+                chart.draw_series([DashedPathElement::new(
+                    [(t, y.start), (t, y.end)],
+                    10,
+                    6,
+                    style,
+                )])?;
+            }
+            let columns = chart.plotting_area().dim_in_pixel().0 as usize;
+            let points = decimate(&panel.points, x.clone(), columns);
+            // What the panel's name must not cover: the line and the marks.
+            let mut pixels: Vec<(i32, i32)> =
+                points.iter().map(|p| chart.backend_coord(p)).collect();
+            for &(_, t) in &panel.marks {
+                let (mx, _) = chart.backend_coord(&(t, y.start));
+                let (ys0, ys1) = (
+                    chart.backend_coord(&(t, y.end)).1,
+                    chart.backend_coord(&(t, y.start)).1,
+                );
+                pixels.extend((ys0..=ys1).step_by(4).map(|py| (mx, py)));
+            }
+            let pieces = if raster == Raster::Bitmap && points.len() < panel.points.len() {
                 split_at_sharp_turns(&points, |p| chart.backend_coord(p))
             } else {
                 vec![points]
             };
-            let style = s.colour.stroke_width(2);
-            chart
-                .draw_series(pieces.into_iter().map(|p| PathElement::new(p, style)))?
-                .label(&s.label)
-                .legend(legend_line(s.colour));
-        }
-        // Legend entries for the marks, after the variants.
-        for kind in kinds {
-            chart
-                .draw_series(std::iter::empty::<PathElement<(f64, f64)>>())?
-                .label(kind.label())
-                .legend(legend_line(kind.colour()));
-        }
-        if show_legend {
-            draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+            let style = panel.colour.stroke_width(2);
+            chart.draw_series(pieces.into_iter().map(|p| PathElement::new(p, style)))?;
+            // The variant's name in its colour, at the first place along the panel's bottom
+            // and top edges (left first) that neither the line nor a mark crosses, or else
+            // the least crossed one.
+            let (xs, ys) = chart.plotting_area().get_pixel_range();
+            let name_font = font(LEGEND_PX).color(&panel.colour);
+            let (w, h) = root.estimate_text_size(&panel.label, &name_font)?;
+            let (w, h) = (w as i32, h as i32);
+            let (left, right) = (xs.start + 8, xs.end - 8 - w);
+            let (top, bottom) = (ys.start + 6, ys.end - 6 - h);
+            let crossed = |&(cx, cy): &(i32, i32)| {
+                pixels
+                    .iter()
+                    .filter(|&&(px, py)| {
+                        (cx - 6..=cx + w + 6).contains(&px) && (cy - 6..=cy + h + 6).contains(&py)
+                    })
+                    .count()
+            };
+            let along = |k: i32| left + (right - left) * k / 4;
+            let corners: Vec<(i32, i32)> = [bottom, top]
+                .into_iter()
+                .flat_map(|row| (0..=4).map(move |k| (k, row)))
+                .map(|(k, row)| (along(k), row))
+                .collect();
+            let corner = corners
+                .iter()
+                .copied()
+                .min_by_key(|c| crossed(c))
+                .expect("four corners");
+            root.draw(&Rectangle::new(
+                [
+                    (corner.0 - 4, corner.1 - 3),
+                    (corner.0 + w + 4, corner.1 + h + 3),
+                ],
+                WHITE.mix(0.85).filled(),
+            ))?;
+            root.draw(&Text::new(panel.label.clone(), corner, name_font))?;
         }
         Ok(())
     }
+
+    /// The legend, as one row under the title: the marks and shaded intervals that occur.
+    fn draw_legend_row<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        width: u32,
+    ) -> Result<(), DrawError>
+    where
+        DB::ErrorType: 'static,
+    {
+        enum Entry {
+            Mark(MarkKind),
+            Shade(Shade),
+        }
+        let mut entries: Vec<(Entry, &str)> = MarkKind::ALL
+            .into_iter()
+            .filter(|k| {
+                self.panels
+                    .iter()
+                    .any(|p| p.marks.iter().any(|(m, _)| m == k))
+            })
+            .map(|k| (Entry::Mark(k), k.label()))
+            .collect();
+        for shade in [Shade::Partition, Shade::LinkSpike] {
+            if self.shaded.iter().any(|(s, _, _)| *s == shade) {
+                entries.push((Entry::Shade(shade), shade.label()));
+            }
+        }
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let label_font = font(LEGEND_PX);
+        const SAMPLE: i32 = 34;
+        const GAP: i32 = 30;
+        let mut widths = Vec::new();
+        for (_, label) in &entries {
+            widths.push(area.estimate_text_size(label, &label_font)?.0 as i32);
+        }
+        let total: i32 =
+            widths.iter().map(|w| SAMPLE + 8 + w).sum::<i32>() + GAP * (entries.len() as i32 - 1);
+        let mut x = ((width as i32 - total) / 2).max(10);
+        let y = 24;
+        for ((entry, label), w) in entries.iter().zip(widths) {
+            match entry {
+                Entry::Mark(kind) => area.draw(&DashedPathElement::new(
+                    [(x, y), (x + SAMPLE, y)],
+                    10,
+                    6,
+                    kind.colour().mix(0.8).stroke_width(3),
+                ))?,
+                Entry::Shade(shade) => area.draw(&Rectangle::new(
+                    [(x, y - 10), (x + SAMPLE, y + 10)],
+                    shade.style(),
+                ))?,
+            }
+            area.draw(&Text::new(
+                label.to_string(),
+                (x + SAMPLE + 8, y),
+                label_font.clone().pos(Pos::new(HPos::Left, VPos::Center)),
+            ))?;
+            x += SAMPLE + 8 + w + GAP;
+        }
+        Ok(())
+    }
+}
+
+/// The largest title font size (from [`super::frame::TITLE_PX`] down) at which `title` fits
+/// the width.
+fn title_px<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str) -> u32 {
+    let width = root.dim_in_pixel().0;
+    (16..=super::frame::TITLE_PX)
+        .rev()
+        .step_by(2)
+        .find(|px| {
+            root.estimate_text_size(title, &font(*px))
+                .is_ok_and(|(w, _)| w + 40 <= width)
+        })
+        .unwrap_or(16)
 }
 
 impl PerVariant {
@@ -680,51 +814,97 @@ impl CostVsRecovery {
     where
         DB::ErrorType: 'static,
     {
-        let x = axis_from_zero(self.points.iter().map(|p| &p.2));
+        let body = root.titled(&self.title, font(title_px(root, &self.title)))?;
+        let panels: Vec<usize> = (0..2)
+            .filter(|&k| self.points.iter().any(|p| p.2[k].is_some()))
+            .collect();
+        let areas = body.split_evenly((1, panels.len()));
         let y = axis_from_zero(self.points.iter().map(|p| &p.3));
-        let (x_ticks, y_ticks) = (linear_ticks(&x), linear_ticks(&y));
-        let mut chart = builder(root, &self.title).build_cartesian_2d(x, y)?;
-        draw_mesh(
-            &mut chart,
-            Axis::new("network + checkpoint bytes per replication [MB]", &x_ticks),
-            Axis::new("mean recovery time [s]", &y_ticks),
-        )?;
-        let at =
-            |cost: &Estimate, recovery: &Estimate| chart.backend_coord(&(cost.mean, recovery.mean));
-        for (_, colour, cost, recovery) in &self.points {
-            let px = |x: f64, y: f64| chart.backend_coord(&(x, y));
-            if cost.ci_low.is_finite() && cost.ci_high.is_finite() {
-                let (lo, hi) = (
-                    px(cost.ci_low, recovery.mean),
-                    px(cost.ci_high, recovery.mean),
-                );
-                draw_whisker(root, lo, hi, *colour)?;
+        let y_ticks = linear_ticks(&y);
+        for (area, &k) in areas.iter().zip(&panels) {
+            let x = axis_from_zero(self.points.iter().filter_map(|p| p.2[k].as_ref()));
+            let x_ticks = linear_ticks(&x);
+            let mut chart = ChartBuilder::on(area)
+                .margin(20)
+                .margin_right(30)
+                .x_label_area_size(80)
+                .y_label_area_size(if k == panels[0] { 110 } else { 70 })
+                .build_cartesian_2d(x, y.clone())?;
+            draw_mesh(
+                &mut chart,
+                Axis {
+                    ticks: 6,
+                    ..Axis::new(&self.x_desc[k], &x_ticks)
+                },
+                Axis::new(
+                    if k == panels[0] {
+                        "mean recovery time [s]"
+                    } else {
+                        ""
+                    },
+                    &y_ticks,
+                ),
+            )?;
+            let mut at = Vec::new();
+            let mut whiskers = Vec::new();
+            for (_, colour, costs, recovery) in &self.points {
+                let Some(cost) = &costs[k] else { continue };
+                let px = |x: f64, y: f64| chart.backend_coord(&(x, y));
+                if cost.ci_low.is_finite() && cost.ci_high.is_finite() {
+                    let (lo, hi) = (
+                        px(cost.ci_low, recovery.mean),
+                        px(cost.ci_high, recovery.mean),
+                    );
+                    draw_whisker(root, lo, hi, *colour)?;
+                    whiskers.push((lo, hi));
+                }
+                if recovery.ci_low.is_finite() && recovery.ci_high.is_finite() {
+                    let (lo, hi) = (
+                        px(cost.mean, recovery.ci_low),
+                        px(cost.mean, recovery.ci_high),
+                    );
+                    draw_whisker(root, lo, hi, *colour)?;
+                    whiskers.push((lo, hi));
+                }
+                let centre = px(cost.mean, recovery.mean);
+                root.draw(&Circle::new(centre, MARKER_PX, colour.filled()))?;
+                at.push(centre);
             }
-            if recovery.ci_low.is_finite() && recovery.ci_high.is_finite() {
-                let (lo, hi) = (
-                    px(cost.mean, recovery.ci_low),
-                    px(cost.mean, recovery.ci_high),
-                );
-                draw_whisker(root, lo, hi, *colour)?;
+            // Labels last, placed clear of every point, of the error bars and of each other.
+            let label_font = font(LEGEND_PX);
+            let mut sizes = Vec::new();
+            let labelled: Vec<&str> = self
+                .points
+                .iter()
+                .filter(|p| p.2[k].is_some())
+                .map(|p| p.0.as_str())
+                .collect();
+            for label in &labelled {
+                sizes.push(root.estimate_text_size(label, &label_font)?);
             }
-            root.draw(&Circle::new(at(cost, recovery), MARKER_PX, colour.filled()))?;
-        }
-        // Labels last, placed clear of every point and of each other.
-        let label_font = font(LEGEND_PX);
-        let points: Vec<(i32, i32)> = self.points.iter().map(|(_, _, c, r)| at(c, r)).collect();
-        let mut sizes = Vec::new();
-        for (label, _, _, _) in &self.points {
-            sizes.push(root.estimate_text_size(label, &label_font)?);
-        }
-        let (xs, ys) = chart.plotting_area().get_pixel_range();
-        let corners = place_labels(
-            &points,
-            &sizes,
-            MARKER_PX,
-            (xs.start, ys.start, xs.end, ys.end),
-        );
-        for ((label, _, _, _), corner) in self.points.iter().zip(corners) {
-            root.draw(&Text::new(label.clone(), corner, label_font.clone()))?;
+            let obstacles = whiskers.iter().flat_map(|&((x0, y0), (x1, y1))| {
+                (0..=8).map(move |j| (x0 + (x1 - x0) * j / 8, y0 + (y1 - y0) * j / 8))
+            });
+            let mut all = at.clone();
+            all.extend(obstacles);
+            sizes.resize(all.len(), (0, 0));
+            let (xs, ys) = chart.plotting_area().get_pixel_range();
+            let corners = place_labels(
+                &all,
+                &sizes,
+                MARKER_PX,
+                (xs.start, ys.start, xs.end, ys.end),
+            );
+            for ((label, corner), (w, h)) in labelled.iter().zip(corners).zip(sizes) {
+                root.draw(&Rectangle::new(
+                    [
+                        (corner.0 - 3, corner.1 - 2),
+                        (corner.0 + w as i32 + 3, corner.1 + h as i32 + 2),
+                    ],
+                    WHITE.mix(0.85).filled(),
+                ))?;
+                root.draw(&Text::new(label.to_string(), corner, label_font.clone()))?;
+            }
         }
         Ok(())
     }
@@ -783,6 +963,72 @@ mod tests {
             ),
             ..Results::default()
         }
+    }
+
+    fn estimate(variant: &str, metric: &str, mean: f64) -> Estimate {
+        Estimate {
+            variant: variant.into(),
+            metric: metric.into(),
+            mean,
+            ci_low: mean * 0.9,
+            ci_high: mean * 1.1,
+            level: 0.95,
+        }
+    }
+
+    /// `cost_bytes` covers the whole run (T = 120 s) and `cpu_seconds` the window
+    /// (T − W = 115 s): 12 MB is 0.1 MB/s, 230 CPU-seconds are 2 cores.
+    #[test]
+    fn cost_vs_recovery_draws_costs_as_rates() {
+        let results = Results {
+            variants: vec!["passive".into()],
+            summary: Some(vec![
+                estimate("passive", "recovery_time_mean_s", 0.8),
+                estimate("passive", "cost_bytes", 12e6),
+                estimate("passive", "cpu_seconds", 230.0),
+            ]),
+            duration_s: Some(120.0),
+            warmup_s: Some(5.0),
+            ..Results::default()
+        };
+        let Some(Chart::CostVsRecovery(c)) = charts(&results).pop() else {
+            panic!("a cost_vs_recovery chart");
+        };
+        let [traffic, cpu] = &c.points[0].2;
+        let (traffic, cpu) = (traffic.as_ref().unwrap(), cpu.as_ref().unwrap());
+        assert!((traffic.mean - 0.1).abs() < 1e-12, "{traffic:?}");
+        assert!((traffic.ci_high - 0.11).abs() < 1e-12, "{traffic:?}");
+        assert!((cpu.mean - 2.0).abs() < 1e-12, "{cpu:?}");
+        assert_eq!(c.x_desc[0], "network + checkpoint traffic [MB/s]");
+        assert_eq!(c.x_desc[1], "CPU in use [cores]");
+        // Without the window (older manifests): totals per run, said so on the axis.
+        let older = Results {
+            duration_s: None,
+            warmup_s: None,
+            ..results
+        };
+        let Some(Chart::CostVsRecovery(c)) = charts(&older).pop() else {
+            panic!("a cost_vs_recovery chart");
+        };
+        assert!((c.points[0].2[0].as_ref().unwrap().mean - 12.0).abs() < 1e-12);
+        assert_eq!(c.x_desc[0], "network + checkpoint traffic per run [MB]");
+    }
+
+    #[test]
+    fn a_strategy_keeps_its_colour_whatever_the_variant_order() {
+        let a = Results {
+            variants: vec!["passive".into(), "active".into()],
+            ..Results::default()
+        };
+        let b = Results {
+            variants: vec!["active".into(), "warm-standby".into(), "passive".into()],
+            strategies: vec![("warm-standby".into(), "passive".into())],
+            ..Results::default()
+        };
+        assert_eq!(a.colour("active"), b.colour("active"));
+        assert_eq!(a.colour("passive"), b.colour("warm-standby"));
+        // A second passive variant in one chart gets a shade of the colour.
+        assert_ne!(b.colour("warm-standby"), b.colour("passive"));
     }
 
     #[test]

@@ -24,8 +24,9 @@ const TICKS: usize = 10;
 /// Height of one legend entry at [`LEGEND_PX`], margins included \[px\] (measured).
 pub(crate) const LEGEND_ROW_PX: u32 = 30;
 
-/// One colour per variant, in variant order. Red, orange, green and black are left out:
-/// they mark faults, detections, recoveries and false failovers.
+/// One colour per series, in series order, for charts whose series are not strategies (the
+/// validation charts). Red, orange, green and black are left out: they mark faults,
+/// detections, recoveries and false failovers.
 const VARIANT_COLOURS: [RGBColor; 8] = [
     RGBColor(31, 119, 180),  // blue
     RGBColor(148, 103, 189), // purple
@@ -36,12 +37,99 @@ const VARIANT_COLOURS: [RGBColor; 8] = [
     RGBColor(188, 189, 34),  // olive
     RGBColor(0, 0, 128),     // navy
 ];
+
+/// The colour of each replication strategy kind (`variants.csv`, written by `run`), the same
+/// in every chart of a run and of a sweep, and in the notebooks (`notebooks/palette.py` holds
+/// the same values): a strategy keeps its colour whatever its variant is called and wherever
+/// it comes in the scenario.
+pub(crate) const STRATEGY_COLOURS: [(&str, RGBColor); 5] = [
+    ("active", RGBColor(31, 119, 180)),          // blue
+    ("passive", RGBColor(148, 103, 189)),        // purple
+    ("checkpoint-only", RGBColor(140, 86, 75)),  // brown
+    ("upstream-backup", RGBColor(23, 190, 207)), // cyan
+    ("none", RGBColor(127, 127, 127)),           // grey
+];
+
+/// Colours of variants whose strategy is unknown (results without `variants.csv` and a label
+/// that names no strategy), in order of appearance.
+const OTHER_COLOURS: [RGBColor; 3] = [
+    RGBColor(227, 119, 194), // pink
+    RGBColor(188, 189, 34),  // olive
+    RGBColor(0, 0, 128),     // navy
+];
+
+/// The strategy kind a variant label names, for results written before `variants.csv`:
+/// `active`, `passive`, `upstream…`, `checkpoint…` or `none`/`no-…`.
+pub(crate) fn strategy_from_label(label: &str) -> Option<&'static str> {
+    let words: Vec<&str> = label.split(['-', '_']).collect();
+    let has = |w: &str| words.iter().any(|x| x.starts_with(w));
+    if has("active") {
+        Some("active")
+    } else if has("passive") {
+        Some("passive")
+    } else if has("upstream") {
+        Some("upstream-backup")
+    } else if has("checkpoint") || has("rollback") {
+        Some("checkpoint-only")
+    } else if words.first().is_some_and(|w| *w == "none" || *w == "no") {
+        Some("none")
+    } else {
+        None
+    }
+}
+
+/// One colour per variant, given each variant's strategy kind if known: the strategy's colour
+/// ([`STRATEGY_COLOURS`]); a second variant of the same strategy gets it darker, a third
+/// lighter, and so on. Variants of unknown strategy take [`OTHER_COLOURS`] in turn.
+pub(crate) fn strategy_palette(strategies: &[Option<&str>]) -> Vec<RGBColor> {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut others = 0;
+    strategies
+        .iter()
+        .map(|kind| {
+            let base = kind.and_then(|k| STRATEGY_COLOURS.iter().find(|(name, _)| *name == k));
+            match (kind, base) {
+                (Some(k), Some(&(_, colour))) => {
+                    let repeat = seen.iter().filter(|s| *s == k).count();
+                    seen.push(k);
+                    shade(colour, repeat)
+                }
+                _ => {
+                    others += 1;
+                    let i = others - 1;
+                    shade(
+                        OTHER_COLOURS[i % OTHER_COLOURS.len()],
+                        i / OTHER_COLOURS.len(),
+                    )
+                }
+            }
+        })
+        .collect()
+}
+
+/// `colour` itself (`repeat` 0), darker (odd) or lighter (even), further with each round.
+fn shade(RGBColor(r, g, b): RGBColor, repeat: usize) -> RGBColor {
+    if repeat == 0 {
+        return RGBColor(r, g, b);
+    }
+    let step = repeat.div_ceil(2) as f64;
+    let mix = |c: u8| {
+        let c = f64::from(c);
+        if repeat % 2 == 1 {
+            c * 0.6f64.powf(step)
+        } else {
+            c + (255.0 - c) * (1.0 - 0.6f64.powf(step))
+        }
+    };
+    RGBColor(mix(r) as u8, mix(g) as u8, mix(b) as u8)
+}
+
 pub(crate) const FAULT_COLOUR: RGBColor = RGBColor(214, 39, 40);
 pub(crate) const DETECTED_COLOUR: RGBColor = RGBColor(255, 127, 14);
 pub(crate) const RECOVERED_COLOUR: RGBColor = RGBColor(44, 160, 44);
 pub(crate) const FALSE_FAILOVER_COLOUR: RGBColor = RGBColor(0, 0, 0);
 
-/// The colour of the variant at `index` in first-appearance order.
+/// The default colour of the series at `index`.
 pub(crate) fn variant_colour(index: usize) -> RGBColor {
     VARIANT_COLOURS[index % VARIANT_COLOURS.len()]
 }

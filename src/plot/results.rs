@@ -6,8 +6,11 @@
 
 use std::path::Path;
 
+use plotters::style::RGBColor;
+
 use super::PlotError;
 use super::csv::Table;
+use super::frame::{strategy_from_label, strategy_palette};
 
 /// Everything read from one results directory.
 #[derive(Debug, Default)]
@@ -26,6 +29,24 @@ pub(crate) struct Results {
     pub delay_cdf: Option<Vec<Quantile>>,
     /// `episodes.csv`.
     pub episodes: Option<Vec<Episode>>,
+    /// `network_faults.csv`: partitions and link spikes per replication.
+    pub network_faults: Option<Vec<NetworkFault>>,
+    /// Strategy kind per variant from `variants.csv`, in file order.
+    pub strategies: Vec<(String, String)>,
+    /// Length of a replication \[s\] from `manifest.json`.
+    pub duration_s: Option<f64>,
+    /// Warm-up \[s\] from `manifest.json`.
+    pub warmup_s: Option<f64>,
+}
+
+/// One row of `network_faults.csv`: a partition or link spike of one replication.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct NetworkFault {
+    pub replication: u32,
+    /// `partition` or `link-spike`.
+    pub kind: String,
+    pub start_s: f64,
+    pub end_s: f64,
 }
 
 /// One row of `summary.csv`: a metric's mean and confidence interval for one variant.
@@ -94,7 +115,14 @@ impl Results {
         let episodes = Table::read_optional(&dir.join("episodes.csv"))?
             .map(|t| read_episodes(&t))
             .transpose()?;
-        let (scenario, replications) = read_manifest(&dir.join("manifest.json"))?;
+        let network_faults = Table::read_optional(&dir.join("network_faults.csv"))?
+            .map(|t| read_network_faults(&t))
+            .transpose()?;
+        let strategies = Table::read_optional(&dir.join("variants.csv"))?
+            .map(|t| read_strategies(&t))
+            .transpose()?
+            .unwrap_or_default();
+        let manifest = read_manifest(&dir.join("manifest.json"))?;
 
         let mut variants = Vec::new();
         let labels = summary
@@ -110,13 +138,17 @@ impl Results {
             }
         }
         Ok(Self {
-            scenario,
-            replications,
+            scenario: manifest.scenario,
+            replications: manifest.replications,
             variants,
             summary,
             timeseries,
             delay_cdf,
             episodes,
+            network_faults,
+            strategies,
+            duration_s: manifest.duration_s,
+            warmup_s: manifest.warmup_s,
         })
     }
 
@@ -128,12 +160,25 @@ impl Results {
             && self.episodes.is_none()
     }
 
-    /// The position of `variant` in [`Results::variants`], which picks its colour.
-    pub(crate) fn variant_index(&self, variant: &str) -> usize {
-        self.variants
+    /// The strategy kind of `variant`: from `variants.csv`, else guessed from its label.
+    pub(crate) fn strategy(&self, variant: &str) -> Option<&str> {
+        self.strategies
             .iter()
-            .position(|v| v == variant)
-            .unwrap_or(self.variants.len())
+            .find(|(v, _)| v == variant)
+            .map(|(_, s)| s.as_str())
+            .or_else(|| strategy_from_label(variant))
+    }
+
+    /// The colour of `variant`: its strategy's, the same in every chart
+    /// ([`strategy_palette`] over every variant in order).
+    pub(crate) fn colour(&self, variant: &str) -> RGBColor {
+        let strategies: Vec<Option<&str>> =
+            self.variants.iter().map(|v| self.strategy(v)).collect();
+        let palette = strategy_palette(&strategies);
+        match self.variants.iter().position(|v| v == variant) {
+            Some(i) => palette[i],
+            None => strategy_palette(&[self.strategy(variant)])[0],
+        }
     }
 
     /// `metric` for every variant that has it in `summary.csv`, in variant order.
@@ -159,35 +204,55 @@ pub(crate) fn by_variant<T>(rows: &[T], variant: impl Fn(&T) -> &str) -> Vec<(&s
     groups
 }
 
-/// Per variant, the mean over replications of the delay quantile at each probability, as
-/// `(delay_ms, probability)` points sorted by probability. Undefined (NaN) quantiles are left
-/// out of the mean; a probability with none defined is left out.
-pub(crate) fn mean_delay_cdf(rows: &[Quantile]) -> Vec<(String, Vec<(f64, f64)>)> {
+/// A delay quantile across runs: its mean and Student-t confidence interval.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct QuantileBand {
+    pub probability: f64,
+    /// Mean over runs of the delay quantile \[ms\].
+    pub mean_ms: f64,
+    /// Confidence interval of that mean \[ms\], clipped at zero (a delay is never
+    /// negative); `None` with fewer than two runs.
+    pub ci_ms: Option<(f64, f64)>,
+}
+
+/// Per variant, the mean over runs (seeded replications) of the delay quantile at each
+/// probability and its Student-t interval at `level`, sorted by probability. Undefined
+/// (NaN) quantiles are left out; a probability with none defined is left out.
+pub(crate) fn delay_quantile_bands(
+    rows: &[Quantile],
+    level: f64,
+) -> Vec<(String, Vec<QuantileBand>)> {
     by_variant(rows, |q| &q.variant)
         .into_iter()
         .map(|(variant, quantiles)| {
-            // (probability, sum, count) by first appearance; 24 entries, so a scan is fine.
-            let mut sums: Vec<(f64, f64, u32)> = Vec::new();
+            // (probability, samples) by first appearance; 24 entries, so a scan is fine.
+            let mut samples: Vec<(f64, Vec<f64>)> = Vec::new();
             for q in quantiles {
-                let i = match sums.iter().position(|(p, _, _)| *p == q.probability) {
+                let i = match samples.iter().position(|(p, _)| *p == q.probability) {
                     Some(i) => i,
                     None => {
-                        sums.push((q.probability, 0.0, 0));
-                        sums.len() - 1
+                        samples.push((q.probability, Vec::new()));
+                        samples.len() - 1
                     }
                 };
                 if q.delay_ms.is_finite() {
-                    sums[i].1 += q.delay_ms;
-                    sums[i].2 += 1;
+                    samples[i].1.push(q.delay_ms);
                 }
             }
-            let mut points: Vec<(f64, f64)> = sums
+            let mut bands: Vec<QuantileBand> = samples
                 .into_iter()
-                .filter(|(_, _, n)| *n > 0)
-                .map(|(p, sum, n)| (sum / f64::from(n), p))
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(probability, v)| {
+                    let ci = crate::stats::t_interval(&v, level).ok();
+                    QuantileBand {
+                        probability,
+                        mean_ms: crate::stats::mean(&v),
+                        ci_ms: ci.map(|i| (i.low.max(0.0), i.high)),
+                    }
+                })
                 .collect();
-            points.sort_by(|a, b| a.1.total_cmp(&b.1));
-            (variant.to_string(), points)
+            bands.sort_by(|a, b| a.probability.total_cmp(&b.probability));
+            (variant.to_string(), bands)
         })
         .collect()
 }
@@ -280,11 +345,54 @@ fn read_episodes(t: &Table) -> Result<Vec<Episode>, PlotError> {
         .collect()
 }
 
-/// Scenario name and replication count from `manifest.json`, if present.
-fn read_manifest(path: &Path) -> Result<(Option<String>, Option<u64>), PlotError> {
+/// What the charts use of `manifest.json`.
+#[derive(Debug, Default)]
+struct Manifest {
+    scenario: Option<String>,
+    replications: Option<u64>,
+    duration_s: Option<f64>,
+    warmup_s: Option<f64>,
+}
+
+fn read_network_faults(t: &Table) -> Result<Vec<NetworkFault>, PlotError> {
+    let (replication, kind, start, end) = (
+        t.column("replication")?,
+        t.column("kind")?,
+        t.column("start_s")?,
+        t.column("end_s")?,
+    );
+    t.rows()
+        .iter()
+        .map(|r| {
+            Ok(NetworkFault {
+                replication: t.index(r, replication)?,
+                kind: t.text(r, kind).to_string(),
+                start_s: t.number(r, start)?,
+                end_s: t.number(r, end)?,
+            })
+        })
+        .collect()
+}
+
+fn read_strategies(t: &Table) -> Result<Vec<(String, String)>, PlotError> {
+    let (variant, strategy) = (t.column("variant")?, t.column("strategy")?);
+    Ok(t.rows()
+        .iter()
+        .map(|r| {
+            (
+                t.text(r, variant).to_string(),
+                t.text(r, strategy).to_string(),
+            )
+        })
+        .collect())
+}
+
+/// Scenario name, replication count and window from `manifest.json`, if present (older
+/// manifests have no window).
+fn read_manifest(path: &Path) -> Result<Manifest, PlotError> {
     let text = match crate::scenario::read_optional(path, crate::scenario::MAX_RON_BYTES) {
         Ok(Some(text)) => text,
-        Ok(None) => return Ok((None, None)),
+        Ok(None) => return Ok(Manifest::default()),
         Err(e) => {
             return Err(PlotError::Read {
                 path: path.to_path_buf(),
@@ -297,12 +405,15 @@ fn read_manifest(path: &Path) -> Result<(Option<String>, Option<u64>), PlotError
         line: e.line(),
         message: e.to_string(),
     })?;
-    Ok((
-        json.get("scenario")
+    Ok(Manifest {
+        scenario: json
+            .get("scenario")
             .and_then(|s| s.as_str())
             .map(str::to_string),
-        json.get("replications").and_then(|r| r.as_u64()),
-    ))
+        replications: json.get("replications").and_then(|r| r.as_u64()),
+        duration_s: json.get("duration_s").and_then(|d| d.as_f64()),
+        warmup_s: json.get("warmup_s").and_then(|w| w.as_f64()),
+    })
 }
 
 #[cfg(test)]
@@ -319,22 +430,30 @@ mod tests {
     }
 
     #[test]
-    fn delay_cdf_averages_replications_per_probability() {
+    fn delay_quantiles_get_a_student_t_band_across_runs() {
         let rows = [
             quantile("base", 0, 0.5, 1.0),
             quantile("base", 0, 0.99, 10.0),
             quantile("base", 1, 0.5, 3.0),
             quantile("base", 1, 0.99, f64::NAN),
+            quantile("base", 2, 0.5, 2.0),
             quantile("active", 0, 0.5, 2.0),
         ];
-        let cdf = mean_delay_cdf(&rows);
-        assert_eq!(
-            cdf,
-            vec![
-                ("base".to_string(), vec![(2.0, 0.5), (10.0, 0.99)]),
-                ("active".to_string(), vec![(2.0, 0.5)]),
-            ]
-        );
+        let bands = delay_quantile_bands(&rows, 0.95);
+        assert_eq!(bands.len(), 2);
+        let (variant, base) = &bands[0];
+        assert_eq!(variant, "base");
+        // p = 0.5: samples 1, 3, 2: mean 2, s = 1, t(0.975, 2) = 4.303: 2 ± 2.484, clipped
+        // at zero below.
+        assert_eq!(base[0].probability, 0.5);
+        assert_eq!(base[0].mean_ms, 2.0);
+        let (lo, hi) = base[0].ci_ms.unwrap();
+        assert_eq!(lo, 0.0);
+        assert!((hi - (2.0 + 4.302_653 / 3f64.sqrt())).abs() < 1e-5, "{hi}");
+        // p = 0.99: one defined run, no interval.
+        assert_eq!(base[1].mean_ms, 10.0);
+        assert_eq!(base[1].ci_ms, None);
+        assert_eq!(bands[1].1.len(), 1);
     }
 
     #[test]

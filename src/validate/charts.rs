@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use super::Setup;
 use super::ValidateError;
 use super::availability::UnavailabilityPoint;
-use super::chart::{CiStyle, Series, XyChart};
 use super::recovery::RecoveryPoint;
+use crate::plot::xy::{CiStyle, Series, XyChart};
 
 /// Unavailability against MTTF, simulated (with intervals) and first-order formula, for
 /// active and passive replication; log-log.
@@ -47,7 +47,7 @@ pub fn availability(
         formula.markers = false;
         chart.series.push(formula);
     }
-    chart.write(&setup.chart("availability_vs_mttf"))
+    Ok(chart.write(&setup.chart("availability_vs_mttf"))?)
 }
 
 /// Rollback recovery time against load, simulated and (D + R + ρc/2)/(1 − ρ).
@@ -79,5 +79,5 @@ pub fn recovery(setup: &Setup, points: &[RecoveryPoint]) -> Result<Vec<PathBuf>,
     let mut line = Series::new("(D + R + ρc/2)/(1 − ρ)", formula);
     line.markers = false;
     chart.series.push(line);
-    chart.write(&setup.chart("recovery_vs_load"))
+    Ok(chart.write(&setup.chart("recovery_vs_load"))?)
 }

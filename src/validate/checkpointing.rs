@@ -15,8 +15,8 @@ use rand::SeedableRng;
 use rand_distr::{Distribution, Exp1};
 use rayon::prelude::*;
 
-use super::chart::{CiStyle, Dash, LabelledPoint, Mark, Series, XyChart};
 use super::{Check, Group, LEVEL, Mode, Setup, ValidateError, sig};
+use crate::plot::xy::{CiStyle, Dash, LabelledPoint, Mark, Series, XyChart};
 use crate::sim::{Ctx, Engine, Handler, SimDuration, SimRng, SimTime, Stream, derive_seed};
 use crate::stats::{Interval, mean, paired_difference, t_interval};
 

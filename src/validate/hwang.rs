@@ -4,8 +4,8 @@
 
 use std::path::PathBuf;
 
-use super::chart::{CiStyle, LabelledPoint, Series, XyChart};
 use super::{Check, Group, Setup, ValidateError, run_file};
+use crate::plot::xy::{CiStyle, LabelledPoint, Series, XyChart};
 
 /// (label, recovery mean \[s\], recovery 99 % interval, overhead \[MB/s\]).
 type Point = (String, f64, (f64, f64), f64);

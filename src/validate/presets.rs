@@ -4,9 +4,9 @@
 
 use std::path::PathBuf;
 
-use super::chart::{CiStyle, LabelledPoint, Series, XyChart};
 use super::{Check, Group, Setup, ValidateError, run_file};
 use crate::metrics::EpisodeKind;
+use crate::plot::xy::{CiStyle, LabelledPoint, Series, XyChart};
 use crate::stats::t_interval;
 
 /// (file, name, heartbeat interval η \[s\], timeout Δ \[s\]).

@@ -1,6 +1,7 @@
-//! A small generic XY chart for the validation report: series with confidence intervals,
-//! dashed vertical reference marks and labelled points, drawn as PNG and SVG in the look of
-//! [`crate::plot`] (same size, font, colours, axes and legend).
+//! A small generic XY chart: series with confidence intervals, dashed vertical reference
+//! marks and labelled points, drawn as PNG and SVG in the look of the other charts (same
+//! size, font, colours, axes and legend). Used by the run charts, the sweep charts and the
+//! validation report; it knows nothing about any of them.
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -10,13 +11,13 @@ use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
-use super::ValidateError;
-use crate::plot::frame::{
+use super::PlotError;
+use super::frame::{
     Axis, DrawError, LEGEND_PX, LEGEND_ROW_PX, SIZE, TITLE_PX, builder, draw_legend, draw_mesh,
     draw_whisker, font, legend_line, linear_ticks, log_axis, log_ticks, place_labels,
     variant_colour,
 };
-use crate::plot::register_font;
+use super::register_font;
 
 /// Radius of point markers \[px\].
 const MARKER_PX: i32 = 6;
@@ -30,11 +31,17 @@ pub enum CiStyle {
     Whiskers,
     /// A shaded band joining the intervals: for dense curves.
     Band,
+    /// A shaded band joining intervals in x (each point's `ci` is a range of x at its y):
+    /// for a curve whose uncertainty is in its x values, such as quantiles at fixed
+    /// probabilities.
+    BandX,
 }
 
-/// One curve. Series `i` is drawn in the crate's `i`-th variant colour.
+/// One curve, drawn in its own colour or else in the `i`-th default colour (series `i`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Series {
+    /// Its colour (a strategy's); `None` for the default colour of its position.
+    pub colour: Option<RGBColor>,
     /// Legend text; an empty label leaves the series out of the legend.
     pub label: String,
     /// Points (x, y), drawn in this order.
@@ -54,6 +61,7 @@ impl Series {
     /// A line with markers and no intervals.
     pub fn new(label: impl Into<String>, points: Vec<(f64, f64)>) -> Self {
         Self {
+            colour: None,
             label: label.into(),
             points,
             ci: Vec::new(),
@@ -61,6 +69,12 @@ impl Series {
             line: true,
             markers: true,
         }
+    }
+
+    /// The same series in `colour`.
+    pub fn with_colour(mut self, colour: RGBColor) -> Self {
+        self.colour = Some(colour);
+        self
     }
 
     /// The same series with confidence intervals drawn in `style`.
@@ -104,9 +118,9 @@ pub struct Mark {
 }
 
 impl Mark {
-    fn style(&self) -> ShapeStyle {
+    fn style(&self, chart: &XyChart) -> ShapeStyle {
         self.series
-            .map_or(BLACK, variant_colour)
+            .map_or(BLACK, |i| chart.series_colour(i))
             .mix(0.9)
             .stroke_width(3)
     }
@@ -167,21 +181,26 @@ impl XyChart {
 
     /// Writes `<path>.png` (1200 × 800 px) and `<path>.svg`, creating the directory if
     /// needed, and returns both paths (PNG first).
-    pub fn write(&self, path_without_ext: &Path) -> Result<Vec<PathBuf>, ValidateError> {
-        let (x, y) = self.ranges().ok_or_else(|| {
-            ValidateError::Chart(format!("`{}` has no point to draw", self.title))
+    pub fn write(&self, path_without_ext: &Path) -> Result<Vec<PathBuf>, PlotError> {
+        let png = path_without_ext.with_extension("png");
+        let svg = path_without_ext.with_extension("svg");
+        let (x, y) = self.ranges().ok_or_else(|| PlotError::Draw {
+            path: png.clone(),
+            message: format!("`{}` has no point to draw", self.title),
         })?;
         if let Some(dir) = path_without_ext
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
         {
-            std::fs::create_dir_all(dir).map_err(|e| ValidateError::Write(dir.to_path_buf(), e))?;
+            std::fs::create_dir_all(dir).map_err(|source| PlotError::Write {
+                path: dir.to_path_buf(),
+                source,
+            })?;
         }
         register_font();
-        let png = path_without_ext.with_extension("png");
-        let svg = path_without_ext.with_extension("svg");
-        let failed = |path: &Path, DrawError(message): DrawError| {
-            ValidateError::Chart(format!("{}: {message}", path.display()))
+        let failed = |path: &Path, DrawError(message): DrawError| PlotError::Draw {
+            path: path.to_path_buf(),
+            message,
         };
         self.render(
             &BitMapBackend::new(&png, SIZE).into_drawing_area(),
@@ -192,6 +211,14 @@ impl XyChart {
         self.render(&SVGBackend::new(&svg, SIZE).into_drawing_area(), x, y)
             .map_err(|e| failed(&svg, e))?;
         Ok(vec![png, svg])
+    }
+
+    /// The colour of series `i`: its own, or the `i`-th default.
+    pub fn series_colour(&self, i: usize) -> RGBColor {
+        self.series
+            .get(i)
+            .and_then(|s| s.colour)
+            .unwrap_or_else(|| variant_colour(i))
     }
 
     /// Whether a value can be drawn on an axis.
@@ -211,8 +238,16 @@ impl XyChart {
                     ys.push(y);
                 }
             }
-            for (&(x, _), &(lo, hi)) in s.points.iter().zip(&s.ci) {
-                if Self::drawable(x, self.log_x) {
+            for (&(x, y), &(lo, hi)) in s.points.iter().zip(&s.ci) {
+                if s.ci_style == CiStyle::BandX {
+                    if Self::drawable(y, self.log_y) {
+                        xs.extend(
+                            [lo, hi]
+                                .into_iter()
+                                .filter(|v| Self::drawable(*v, self.log_x)),
+                        );
+                    }
+                } else if Self::drawable(x, self.log_x) {
                     ys.extend(
                         [lo, hi]
                             .into_iter()
@@ -385,10 +420,15 @@ impl XyChart {
                     }));
                 }
             }
-            for (&(px, _), &(lo, hi)) in s.points.iter().zip(&s.ci) {
+            for (&(px, py), &(lo, hi)) in s.points.iter().zip(&s.ci) {
                 for v in [lo, hi] {
-                    if ok(&(px, v)) {
-                        out.push((fx(px), fy(v)));
+                    let at = if s.ci_style == CiStyle::BandX {
+                        (v, py)
+                    } else {
+                        (px, v)
+                    };
+                    if ok(&at) {
+                        out.push((fx(at.0), fy(at.1)));
                     }
                 }
             }
@@ -435,8 +475,36 @@ impl XyChart {
             }
         };
 
+        let clamp_x = |v: f64| {
+            if log_x && v <= 0.0 {
+                x_span.start
+            } else {
+                v.clamp(x_span.start, x_span.end)
+            }
+        };
         // Bands under everything else.
         for (i, s) in self.series.iter().enumerate() {
+            if s.ci_style == CiStyle::BandX {
+                let band: Vec<(f64, f64, f64)> = s
+                    .points
+                    .iter()
+                    .zip(&s.ci)
+                    .filter(|((_, py), (lo, hi))| {
+                        Self::drawable(*py, log_y) && lo.is_finite() && hi.is_finite()
+                    })
+                    .map(|(&(_, py), &(lo, hi))| (py, clamp_x(lo), clamp_x(hi)))
+                    .collect();
+                if band.len() >= 2 {
+                    let outline: Vec<(f64, f64)> = band
+                        .iter()
+                        .map(|&(py, _, hi)| (hi, py))
+                        .chain(band.iter().rev().map(|&(py, lo, _)| (lo, py)))
+                        .collect();
+                    let colour = self.series_colour(i).mix(0.2).filled();
+                    chart.draw_series([Polygon::new(outline, colour)])?;
+                }
+                continue;
+            }
             if s.ci_style != CiStyle::Band {
                 continue;
             }
@@ -457,7 +525,10 @@ impl XyChart {
                 .map(|&(px, _, hi)| (px, hi))
                 .chain(band.iter().rev().map(|&(px, lo, _)| (px, lo)))
                 .collect();
-            chart.draw_series([Polygon::new(outline, variant_colour(i).mix(0.2).filled())])?;
+            chart.draw_series([Polygon::new(
+                outline,
+                self.series_colour(i).mix(0.2).filled(),
+            )])?;
         }
 
         // Marks under the data, so the curves stay visible where they cross; their legend
@@ -469,13 +540,13 @@ impl XyChart {
                     [(m.x, y_span.start), (m.x, y_span.end)],
                     dash,
                     gap,
-                    m.style(),
+                    m.style(self),
                 )])?;
             }
         }
 
         for (i, s) in self.series.iter().enumerate() {
-            let colour = variant_colour(i);
+            let colour = self.series_colour(i);
             let points: Vec<(f64, f64)> = s.points.iter().copied().filter(ok).collect();
             if s.ci_style == CiStyle::Whiskers {
                 for (&(px, _), &(lo, hi)) in s.points.iter().zip(&s.ci) {
@@ -510,7 +581,7 @@ impl XyChart {
         }
 
         for m in self.marks.iter().filter(|m| !m.label.is_empty()) {
-            let ((dash, gap), style) = (m.dash.pattern(), m.style());
+            let ((dash, gap), style) = (m.dash.pattern(), m.style(self));
             chart
                 .draw_series(std::iter::empty::<PathElement<(f64, f64)>>())?
                 .label(&m.label)
@@ -528,7 +599,7 @@ impl XyChart {
         let label_font = font(LEGEND_PX);
         for p in &labelled {
             let centre = chart.backend_coord(&(p.x, p.y));
-            let colour = p.series.map_or(BLACK, variant_colour);
+            let colour = p.series.map_or(BLACK, |i| self.series_colour(i));
             root.draw(&Circle::new(centre, LABELLED_PX, colour.filled()))?;
             root.draw(&Circle::new(centre, LABELLED_PX, BLACK.stroke_width(2)))?;
             at.push(centre);
@@ -661,7 +732,7 @@ mod tests {
     #[test]
     fn writes_png_and_svg() {
         let dir = std::env::temp_dir().join(format!(
-            "faultline-validate-chart-{}-{:?}",
+            "faultline-xy-chart-{}-{:?}",
             std::process::id(),
             std::thread::current().id()
         ));
@@ -728,8 +799,8 @@ mod tests {
     #[test]
     fn a_chart_without_points_is_an_error() {
         let chart = XyChart::new("empty", "x", "y");
-        let path = std::env::temp_dir().join("faultline-validate-never-written");
-        assert!(matches!(chart.write(&path), Err(ValidateError::Chart(_))));
+        let path = std::env::temp_dir().join("faultline-xy-never-written");
+        assert!(matches!(chart.write(&path), Err(PlotError::Draw { .. })));
         assert!(!path.with_extension("png").exists());
     }
 
