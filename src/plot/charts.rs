@@ -496,9 +496,13 @@ impl Throughput {
         let body = root.titled(&self.title, font(title_px(root, &self.title)))?;
         let (legend_row, panels) = body.split_vertically(PANEL_HEAD_PX as i32 - 50);
         self.draw_legend_row(&legend_row, width)?;
-        let n = self.panels.len() as u32;
+        // The panels share the height under the title and legend: at least PANEL_PX each,
+        // more when few panels leave the 800 px image room.
+        let n = self.panels.len().max(1) as u32;
+        let height = root.dim_in_pixel().1;
+        let panel_px = (height.saturating_sub(PANEL_HEAD_PX + PANEL_FOOT_PX) / n).max(PANEL_PX);
         let panel_heights: Vec<u32> = (0..n)
-            .map(|i| PANEL_PX + if i + 1 == n { PANEL_FOOT_PX } else { 0 })
+            .map(|i| panel_px + if i + 1 == n { PANEL_FOOT_PX } else { 0 })
             .collect();
         let mut rest = panels;
         let (x_ticks, y_ticks) = (linear_ticks(&x), linear_ticks(&y));
@@ -523,7 +527,7 @@ impl Throughput {
                 .bold_line_style(BLACK.mix(0.15))
                 .light_line_style(BLACK.mix(0.04))
                 .x_labels(10)
-                .y_labels(4)
+                .y_labels((panel_px as usize / 50).clamp(4, 10))
                 .x_label_formatter(&x_ticks)
                 .y_label_formatter(&y_ticks)
                 .draw()?;
