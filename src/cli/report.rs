@@ -42,21 +42,20 @@ fn caption(name: &str) -> String {
         );
     }
     let text = match name {
-        "throughput" => {
-            "Deliveries per second over simulated time, per variant, with faults, \
-                         detections and recoveries marked."
-        }
+        "throughput" => concat!(
+            "Deliveries per second over simulated time in run 0, one panel per variant, with ",
+            "its faults, detections and recoveries marked and partitions and link spikes shaded."
+        ),
         "availability" => "System availability per variant with its confidence interval.",
         "recovery_time" => "Mean recovery time per variant with its confidence interval.",
-        "cost_vs_recovery" => {
-            "Cost (network and checkpoint traffic, CPU) against recovery \
-                               time, one point per variant."
-        }
-        "delay_tail" => {
-            "P(delay > d) on log-log axes from the median to the 99.99th \
-                         percentile: where the variants' delays differ."
-        }
-        "delay_cdf" => "Delay CDF per variant.",
+        "cost_vs_recovery" => concat!(
+            "Cost as rates (network and checkpoint traffic in MB/s, CPU in cores) against ",
+            "mean recovery time, one point per variant."
+        ),
+        "delay_tail" => concat!(
+            "P(delay > d) on log-log axes from the median to the 99.99th percentile, with 95 % ",
+            "bands across runs: where the variants' delays differ."
+        ),
         _ => return format!("`{name}`."),
     };
     text.to_string()
@@ -74,13 +73,12 @@ pub(crate) fn charts_section(dir: &Path) -> String {
                 .collect()
         })
         .unwrap_or_default();
-    const ORDER: [&str; 6] = [
+    const ORDER: [&str; 5] = [
         "throughput",
         "availability",
         "recovery_time",
         "delay_tail",
         "cost_vs_recovery",
-        "delay_cdf",
     ];
     names.sort_by_key(|n| {
         (
