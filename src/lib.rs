@@ -32,6 +32,7 @@
 //! | [`gate`] | the availability regression gate's comparison with a baseline |
 //! | [`validate`] | `faultline validate`: every mechanism checked against theory, with a report |
 //! | [`plot`] | charts (PNG and SVG) drawn from a results directory's CSV files |
+//! | [`report`] | Markdown pages of results (`report.md`): the input's description, preformatted blocks, charts with captions |
 //! | [`cli`] | the command-line interface |
 //!
 //! ## Glossary
@@ -65,6 +66,7 @@ pub mod metrics;
 pub mod model;
 pub mod partition;
 pub mod plot;
+pub mod report;
 pub mod scenario;
 pub mod sim;
 pub mod stats;

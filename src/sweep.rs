@@ -734,6 +734,8 @@ pub fn finish_if_complete(sweep: &Sweep, out: &Path) -> Result<bool, SweepError>
         &semantics_table(sweep, &points_dir),
     )?;
     charts::draw(sweep, out, &csv)?;
+    // Last: the page embeds the charts just drawn.
+    write_atomically(&out.join("report.md"), &report::render(sweep, out, &csv))?;
     Ok(true)
 }
 
@@ -837,3 +839,4 @@ pub fn merge(sweep: &Sweep, dirs: &[PathBuf], out: &Path) -> Result<usize, Sweep
 
 mod charts;
 pub mod headline;
+mod report;

@@ -1,33 +1,13 @@
-//! `report.md`: a run's or a sweep's results as one paste-ready Markdown page — the headline,
-//! the recovery semantics, the scenario's own description, provenance, and every chart with a
-//! caption — for a design review or a paper's appendix. Charts are linked by relative path,
-//! so the page renders wherever the results directory is copied.
+//! A run's `report.md`: its results as one paste-ready Markdown page — the scenario's own
+//! description, the headline, the recovery semantics, every chart with a caption, and the
+//! provenance — for a design review or a paper's appendix (pieces shared with the sweep's
+//! page in [`crate::report`]).
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::experiment::RunManifest;
-
-/// The leading `//` comment of a scenario or sweep file: its author's description.
-pub(crate) fn header_comment(text: &str) -> String {
-    let mut out = String::new();
-    for line in text.lines() {
-        let line = line.trim_start();
-        let Some(rest) = line.strip_prefix("//") else {
-            break;
-        };
-        out.push_str(rest.strip_prefix(' ').unwrap_or(rest));
-        out.push('\n');
-    }
-    out.trim_end().to_string()
-}
-
-/// The leading comment of the file at `path`, or nothing if it cannot be read.
-pub(crate) fn header_of(path: &Path) -> String {
-    crate::scenario::read_input(path, crate::scenario::MAX_RON_BYTES)
-        .map(|text| header_comment(&text))
-        .unwrap_or_default()
-}
+use crate::report;
 
 /// One line on what a chart shows, by its file name (without extension).
 fn caption(name: &str) -> String {
@@ -61,18 +41,9 @@ fn caption(name: &str) -> String {
     text.to_string()
 }
 
-/// The charts under `dir/plots/` as Markdown, PNGs in a fixed order: the run's charts first
-/// (as `draw_all` lists them), timelines last, each with its caption.
-pub(crate) fn charts_section(dir: &Path) -> String {
-    let mut names: Vec<String> = std::fs::read_dir(dir.join("plots"))
-        .map(|entries| {
-            entries
-                .flatten()
-                .filter_map(|e| e.file_name().into_string().ok())
-                .filter_map(|n| n.strip_suffix(".png").map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
+/// The run's charts in a fixed order — as `draw_all` lists them, timelines last — with
+/// captions.
+fn charts(dir: &Path) -> String {
     const ORDER: [&str; 5] = [
         "throughput",
         "availability",
@@ -80,30 +51,11 @@ pub(crate) fn charts_section(dir: &Path) -> String {
         "delay_tail",
         "cost_vs_recovery",
     ];
-    names.sort_by_key(|n| {
-        (
-            n.starts_with("timeline_"),
-            ORDER.iter().position(|o| o == n).unwrap_or(ORDER.len()),
-            n.clone(),
-        )
-    });
-    let mut out = String::new();
-    for name in names {
-        let _ = writeln!(
-            out,
-            "### {name}\n\n![{name}](plots/{name}.png)\n\n{}\n",
-            caption(&name)
-        );
-    }
-    if out.is_empty() {
-        out.push_str("(no charts were drawn)\n");
-    }
-    out
-}
-
-/// A fenced block of preformatted text.
-pub(crate) fn fenced(text: &str) -> String {
-    format!("```text\n{}\n```\n", text.trim_end())
+    let rank = |n: &str| {
+        let known = ORDER.iter().position(|o| *o == n).unwrap_or(ORDER.len());
+        known + if n.starts_with("timeline_") { 100 } else { 0 }
+    };
+    report::charts_section(dir, &rank, &caption)
 }
 
 /// The provenance table of a run's manifest.
@@ -167,15 +119,15 @@ impl RunReport<'_> {
              (seeded replications); the lines below the table name the best variant per \
              metric and the paired differences to it that are significant. Every metric is in \
              `summary.csv`, paired differences in `comparison.csv`.\n\n{}",
-            fenced(self.headline)
+            report::fenced(self.headline)
         );
         let _ = writeln!(
             out,
             "## Recovery semantics\n\nWhat each variant guarantees per condition, checked event \
              by event (`semantics.csv`, violations in `violations.csv`).\n\n{}",
-            fenced(self.semantics)
+            report::fenced(self.semantics)
         );
-        let _ = writeln!(out, "## Charts\n\n{}", charts_section(dir));
+        let _ = writeln!(out, "## Charts\n\n{}", charts(dir));
         let _ = writeln!(out, "## Provenance\n\n{}", provenance(m));
         out
     }
@@ -184,13 +136,6 @@ impl RunReport<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_header_comment_is_the_leading_comment_only() {
-        let text = "// Title\n//\n//   indented\n(\n  // not this\n)";
-        assert_eq!(header_comment(text), "Title\n\n  indented");
-        assert_eq!(header_comment("(name: \"x\")"), "");
-    }
 
     #[test]
     fn timeline_captions_name_variant_and_run() {
