@@ -6,24 +6,10 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-/// The leading `//` comment of a scenario or sweep file: its author's description.
-pub fn header_comment(text: &str) -> String {
-    let mut out = String::new();
-    for line in text.lines() {
-        let line = line.trim_start();
-        let Some(rest) = line.strip_prefix("//") else {
-            break;
-        };
-        out.push_str(rest.strip_prefix(' ').unwrap_or(rest));
-        out.push('\n');
-    }
-    out.trim_end().to_string()
-}
-
 /// The leading comment of the file at `path`, or nothing if it cannot be read.
 pub fn header_of(path: &Path) -> String {
     crate::scenario::read_input(path, crate::scenario::MAX_RON_BYTES)
-        .map(|text| header_comment(&text))
+        .map(|text| crate::scenario::header_comment(&text))
         .unwrap_or_default()
 }
 
@@ -61,16 +47,4 @@ pub fn charts_section(
         out.push_str("(no charts were drawn)\n");
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_header_comment_is_the_leading_comment_only() {
-        let text = "// Title\n//\n//   indented\n(\n  // not this\n)";
-        assert_eq!(header_comment(text), "Title\n\n  indented");
-        assert_eq!(header_comment("(name: \"x\")"), "");
-    }
 }

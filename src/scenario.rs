@@ -62,6 +62,31 @@ pub struct Scenario {
     /// What is valid but probably a mistake (a keyed window fed without key partitioning):
     /// `check` and `run` print these, and nothing stops.
     pub warnings: Vec<Problem>,
+    /// The file's leading `//` comment: its author's description, shown in `report.md` and
+    /// kept at the head of the resolved text, so a rerun of the resolved file describes
+    /// itself the same way.
+    pub description: String,
+}
+
+/// The first line of the comment [`Scenario::resolved_text`] adds below the description.
+const RESOLVED_MARK: &str = "Resolved scenario written by faultline";
+
+/// The leading `//` comment of a scenario or sweep file, without the `//` (its author's
+/// description), up to the note a resolved file adds.
+pub fn header_comment(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let Some(rest) = line.trim_start().strip_prefix("//") else {
+            break;
+        };
+        let rest = rest.strip_prefix(' ').unwrap_or(rest);
+        if rest.starts_with(RESOLVED_MARK) {
+            break;
+        }
+        out.push_str(rest);
+        out.push('\n');
+    }
+    out.trim_end().to_string()
 }
 
 /// One configuration of a comparison: what differs from the base, resolved.
@@ -119,10 +144,13 @@ pub fn from_str(text: &str, origin: &Path, base_dir: &Path) -> Result<Scenario, 
             });
         }
     };
-    validate::validate(file, base_dir).map_err(|problems| ScenarioError::Invalid {
-        path: origin.to_path_buf(),
-        problems: problems.0,
-    })
+    let mut scenario =
+        validate::validate(file, base_dir).map_err(|problems| ScenarioError::Invalid {
+            path: origin.to_path_buf(),
+            problems: problems.0,
+        })?;
+    scenario.description = header_comment(text);
+    Ok(scenario)
 }
 
 /// Validates a parsed scenario file, for callers that build or edit one in code (validation
@@ -160,8 +188,17 @@ impl Scenario {
         let body = ron_options()
             .to_string_pretty(&self.resolved, config)
             .expect("scenario types always serialise");
+        let mut head = String::new();
+        for line in self.description.lines() {
+            head.push_str(if line.is_empty() { "//" } else { "// " });
+            head.push_str(line);
+            head.push('\n');
+        }
+        if !head.is_empty() {
+            head.push_str("//\n");
+        }
         format!(
-            "// Resolved scenario written by faultline {}: every default filled in.\n{body}\n",
+            "{head}// {RESOLVED_MARK} {}: every default filled in.\n{body}\n",
             env!("CARGO_PKG_VERSION")
         )
     }

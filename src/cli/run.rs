@@ -239,7 +239,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let charts = std::cell::Cell::new(0);
     let headline = super::headline::render(&result);
     let semantics = render_semantics(&result.semantics());
-    let description = crate::report::header_of(&args.scenario);
+    let description = scenario.description.clone();
     let draw = |tmp: &std::path::Path| {
         match crate::plot::draw_all(tmp) {
             Ok(paths) => charts.set(paths.len()),

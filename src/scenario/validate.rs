@@ -189,6 +189,7 @@ pub fn validate(mut file: ScenarioFile, base_dir: &Path) -> Result<Scenario, Pro
             };
             Ok(Scenario {
                 warnings: keying_warnings(&file.operators),
+                description: String::new(),
                 name: file.name.clone(),
                 seed: file.seed,
                 replications: file.replications,

@@ -44,5 +44,22 @@ fn resolved_scenario_round_trips() {
                 )
             });
         assert_eq!(s.resolved, again.resolved, "{}", f.display());
+        // The author's description travels with the resolved file, unchanged, and a
+        // second round adds nothing to it.
+        assert_eq!(s.description, again.description, "{}", f.display());
+        assert_eq!(text, again.resolved_text(), "{}", f.display());
     }
+}
+
+#[test]
+fn the_description_is_the_leading_comment_up_to_the_resolved_note() {
+    let text = "// Title\n//\n//   indented\n// Resolved scenario written by faultline 0.1.0\n(\n";
+    assert_eq!(scenario::header_comment(text), "Title\n\n  indented");
+    assert_eq!(scenario::header_comment("(\n  // not this\n)"), "");
+    let shipped = crate::tests::load_fixture("sensor-monitoring.ron");
+    assert!(
+        shipped
+            .description
+            .starts_with("Sensor monitoring under faults")
+    );
 }
