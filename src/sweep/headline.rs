@@ -1,6 +1,6 @@
 //! The headline `faultline sweep` prints when the sweep is complete: per point of the first
-//! axis, the two key metrics (of [`KEY`], those present) of each variant with their units and confidence half-widths, in at
-//! most [`WIDTH`] columns and without exponents.
+//! axis, the two key metrics (of `KEY`, those present) of each variant with their units and
+//! confidence half-widths, in at most [`WIDTH`] columns and without exponents.
 
 use std::fmt::Write as _;
 

@@ -348,7 +348,7 @@ impl Trace {
         trace
     }
 
-    /// Heap the trace's rows hold \[bytes\] — all it allocates after [`Trace::new`]; left
+    /// Heap the trace's rows hold \[bytes\] — all it allocates after it is created; left
     /// out of the run's memory budget.
     pub fn rows_heap_bytes(&self) -> u64 {
         (self.rows.capacity() * std::mem::size_of::<Row>()
