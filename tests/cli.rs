@@ -707,19 +707,7 @@ fn shards_merge_into_the_unsharded_result() {
     assert!(whole.join("points/p0000/semantics.csv").is_file());
     // The sweep's report.md embeds every chart and shows the key rows.
     let report = std::fs::read_to_string(whole.join("report.md")).expect("report.md");
-    let charts: Vec<String> = std::fs::read_dir(whole.join("plots"))
-        .expect("plots/")
-        .flatten()
-        .map(|e| e.file_name().into_string().unwrap())
-        .filter(|n| n.ends_with(".png"))
-        .collect();
-    assert!(charts.len() > 5, "{charts:?}");
-    for png in &charts {
-        assert!(
-            report.contains(&format!("](plots/{png})")),
-            "{png} not in report.md"
-        );
-    }
+    common::assert_report_embeds_every_chart(&whole, &report, 6);
     for part in [
         "## Grid",
         "## Headline",

@@ -124,20 +124,7 @@ fn a_traced_run_writes_the_trace_its_timelines_and_the_untraced_results() {
 
     // The report embeds every chart drawn, timelines included, and says what was run.
     let report = std::fs::read_to_string(traced.join("report.md")).unwrap();
-    let mut pngs: Vec<String> = std::fs::read_dir(traced.join("plots"))
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().into_string().unwrap())
-        .filter(|n| n.ends_with(".png"))
-        .collect();
-    pngs.sort();
-    assert!(pngs.len() >= 8, "{pngs:?}");
-    for png in &pngs {
-        assert!(
-            report.contains(&format!("](plots/{png})")),
-            "{png} not in the report"
-        );
-    }
+    common::assert_report_embeds_every_chart(&traced, &report, 8);
     for part in [
         "## Scenario\n\nSensor monitoring under faults",
         "## Headline",

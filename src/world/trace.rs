@@ -81,22 +81,7 @@ impl TraceKind {
     }
 
     fn of(event: &Event) -> Self {
-        match event {
-            Event::SourceEmit { .. }
-            | Event::Deliver { .. }
-            | Event::ServiceDone { .. }
-            | Event::WindowFire { .. } => Self::Data,
-            Event::Fault { .. } => Self::Faults,
-            Event::HeartbeatTick { .. }
-            | Event::HeartbeatArrive { .. }
-            | Event::SuspectTimeout { .. }
-            | Event::WatchdogCheck { .. } => Self::Detection,
-            Event::CheckpointTick
-            | Event::CheckpointTrigger { .. }
-            | Event::SnapshotDone { .. }
-            | Event::CheckpointAck { .. } => Self::Checkpoints,
-            Event::RestartDone { .. } => Self::Recovery,
-        }
+        EVENT_NAMES[usize::from(event_index(event))].0
     }
 }
 

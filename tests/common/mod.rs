@@ -74,3 +74,22 @@ pub fn only_run_dir(out: &Path) -> PathBuf {
     assert_eq!(dirs.len(), 1, "expected one run directory, found {dirs:?}");
     dirs.pop().expect("one element")
 }
+
+/// The charts (`*.png`) under `dir/plots/`, sorted; fails unless `report` (its `report.md`)
+/// embeds every one and there are at least `at_least`.
+pub fn assert_report_embeds_every_chart(dir: &Path, report: &str, at_least: usize) {
+    let mut pngs: Vec<String> = fs::read_dir(dir.join("plots"))
+        .expect("plots/ exists")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".png"))
+        .collect();
+    pngs.sort();
+    assert!(pngs.len() >= at_least, "{pngs:?}");
+    for png in &pngs {
+        assert!(
+            report.contains(&format!("](plots/{png})")),
+            "{png} not in report.md"
+        );
+    }
+}
