@@ -14,6 +14,6 @@ mod workload;
 pub use cluster::{Cluster, Link, Network, Node};
 pub use dist::DurationDist;
 pub(crate) use dist::unit_f64 as unit_draw;
-pub use graph::{Edge, Graph, Instance, Operator, OperatorKind, Routing};
+pub use graph::{Capacity, Edge, Graph, Instance, Operator, OperatorKind, Routing};
 pub use ids::{EdgeId, InstanceId, NodeId, OperatorId};
-pub use workload::{ArrivalPhase, ArrivalProcess, DataEvent, KeyDist};
+pub use workload::{ArrivalPhase, ArrivalProcess, DataEvent, KeyDist, SourcePressure};

@@ -19,6 +19,7 @@ mod checkpoint;
 mod detection;
 mod event;
 mod faults;
+mod flow;
 mod keys;
 mod logs;
 mod recovery;
@@ -35,6 +36,7 @@ use rand::SeedableRng;
 pub use channel::{Channels, LinkCondition, LinkId};
 use checkpoint::expected_barriers;
 pub use event::Event;
+use flow::{Flow, NO_CHANNEL};
 use keys::{KeySet, StateCopy, WindowTable};
 use logs::OutputLog;
 use replicas::Dedup;
@@ -65,6 +67,8 @@ pub enum SimError {
     /// The end-of-run event count did not balance: a simulator bug. Report it with the seed
     /// and replication printed alongside.
     ConservationViolated(Conservation),
+    /// A flow-control channel's credits did not add up at the end: a simulator bug.
+    CreditsViolated(String),
     /// Fault model `model` (its index in the scenario's `faults`) drew more than
     /// `cap` events in this replication, so its plan would have been cut short: make its
     /// faults rarer or the run shorter.
@@ -82,9 +86,17 @@ impl fmt::Display for SimError {
             Self::ConservationViolated(c) => write!(
                 f,
                 "event conservation violated (a simulator bug): emitted {} + spawned {} + \
-                 replayed {} != delivered {} + absorbed {} + dropped {} + in flight {}",
-                c.emitted, c.spawned, c.replayed, c.delivered, c.absorbed, c.dropped, c.in_flight
+                 replayed {} != delivered {} + absorbed {} + dropped {} + shed {} + in flight {}",
+                c.emitted,
+                c.spawned,
+                c.replayed,
+                c.delivered,
+                c.absorbed,
+                c.dropped,
+                c.shed,
+                c.in_flight
             ),
+            Self::CreditsViolated(m) => write!(f, "flow control violated (a simulator bug): {m}"),
             Self::FaultPlanCapped { model, cap } => write!(
                 f,
                 "faults[{model}] drew more than {cap} fault events in this replication; the \
@@ -105,6 +117,9 @@ pub(crate) const BARRIER_ID: u64 = u64::MAX;
 /// Id of a message voided by a rollback while on the wire: its delivery does nothing. Odd, so
 /// no derived id equals it.
 pub(crate) const VOID_ID: u64 = u64::MAX - 2;
+
+/// Id of a barrier voided on the wire: unlike a voided event it took no flow-control credit.
+pub(crate) const VOID_BARRIER_ID: u64 = u64::MAX - 4;
 
 /// A barrier for `checkpoint` on input channel `channel` of its receiver, as it travels on
 /// links and waits in queues: the key holds the checkpoint in its low 32 bits and the
@@ -132,6 +147,8 @@ fn derived_id(hash: u64) -> u64 {
 struct Queued {
     event: DataEvent,
     arrived: SimTime,
+    /// The flow-control channel it took credit on ([`NO_CHANNEL`] if none).
+    channel: u32,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -191,7 +208,9 @@ struct InstanceState<'s> {
     hung: bool,
     /// Writing a synchronous snapshot: no new service meanwhile.
     paused: bool,
-    /// `status == Running && !hung && !paused`, kept up to date by
+    /// Has output waiting for flow-control credit: serves nothing new meanwhile.
+    blocked: bool,
+    /// `status == Running && !hung && !paused && !blocked`, kept up to date by
     /// [`InstanceState::refresh_serving`]: the hot paths test one flag.
     serving: bool,
     /// Barriers expected per checkpoint: one from every input channel.
@@ -293,6 +312,7 @@ impl<'s> InstanceState<'s> {
             status: Status::Running,
             hung: false,
             paused: false,
+            blocked: false,
             serving: true,
             expected_barriers,
             barriers: (0, 0),
@@ -322,9 +342,10 @@ impl<'s> InstanceState<'s> {
         }
     }
 
-    /// Recomputes `serving`; call after changing `status`, `hung` or `paused`.
+    /// Recomputes `serving`; call after changing `status`, `hung`, `paused` or `blocked`.
     fn refresh_serving(&mut self) {
-        self.serving = self.status == Status::Running && !self.hung && !self.paused;
+        self.serving =
+            self.status == Status::Running && !self.hung && !self.paused && !self.blocked;
     }
 }
 
@@ -408,6 +429,8 @@ pub struct World<'s> {
     incomplete_copies: u32,
     /// The last checkpoint that completed (0 before the first).
     last_completed: u32,
+    /// Credit-based flow control, when some operator has a bounded buffer.
+    flow: Option<Flow>,
 }
 
 impl<'s> World<'s> {
@@ -602,6 +625,12 @@ impl<'s> World<'s> {
             resend: Vec::new(),
             incomplete_copies: 0,
             last_completed: 0,
+            flow: graph.operators.iter().any(|o| o.buffer.is_some()).then(|| {
+                Flow::new(
+                    instances_len,
+                    (scenario.metrics.warmup, scenario.metrics.end),
+                )
+            }),
         };
         for i in 0..world.instances.len() {
             world.instances[i].log = world.new_log(world.instances[i].op);
@@ -665,6 +694,7 @@ impl<'s> World<'s> {
             arrivals,
             keys,
             event_bytes,
+            ..
         } = &state.op.kind
         else {
             unreachable!("SourceEmit is only scheduled for sources")
@@ -682,6 +712,26 @@ impl<'s> World<'s> {
         };
         src.next_seq += 1;
         let next = arrivals.next(now, &mut src.rng, &mut src.phase);
+        self.recorder.emitted(now);
+        self.ledger
+            .emitted(i.index(), event.id & ((1 << crate::metrics::SEQ_BITS) - 1));
+        if self.flow.is_some() && self.source_must_wait(i, &event) {
+            self.hold_at_source(i, event, now);
+        } else {
+            self.ingest(i, event, cx);
+        }
+        cx.schedule_at(next, Event::SourceEmit { instance: i });
+    }
+
+    /// Source `i` takes `event` into the system: sends it, or keeps it for replay while it is
+    /// down or the job rolls back.
+    fn ingest(&mut self, i: InstanceId, event: DataEvent, cx: &mut Ctx<'_, Event>) {
+        let now = cx.now();
+        let state = &mut self.instances[i.index()];
+        let src = state
+            .source
+            .as_mut()
+            .expect("source instances have source state");
         let running = state.status == Status::Running && !self.recovering;
         // With checkpoints a source keeps everything since the last one (for rollback);
         // under active replication, which has none, it keeps only what arrives while it is
@@ -693,9 +743,6 @@ impl<'s> World<'s> {
         if replayable && !running {
             src.unsent += 1;
         }
-        self.recorder.emitted(now);
-        self.ledger
-            .emitted(i.index(), event.id & ((1 << crate::metrics::SEQ_BITS) - 1));
         if running {
             self.emit(i, event, cx);
         } else if !replayable {
@@ -704,7 +751,6 @@ impl<'s> World<'s> {
             self.recorder.dropped();
             self.ledger.dropped(event.id, event.created, now);
         }
-        cx.schedule_at(next, Event::SourceEmit { instance: i });
     }
 
     /// Sends `event` from instance `from` along every output edge of its operator.
@@ -735,9 +781,25 @@ impl<'s> World<'s> {
         }
     }
 
-    /// Moves `event` from one instance to another: at once on the same node, else as a message.
+    /// Moves `event` from one instance to another, as flow control allows: at once on the
+    /// same node, else as a message.
     #[inline(always)]
     fn send_one(
+        &mut self,
+        from: InstanceId,
+        to: InstanceId,
+        event: DataEvent,
+        cx: &mut Ctx<'_, Event>,
+    ) {
+        if self.flow.is_some() && !self.admit(from, to, event, cx.now()) {
+            return; // waits in the sender's output buffer
+        }
+        self.transmit(from, to, event, cx);
+    }
+
+    /// Puts `event` on its way from one instance to another (flow control has admitted it).
+    #[inline(always)]
+    fn transmit(
         &mut self,
         from: InstanceId,
         to: InstanceId,
@@ -749,7 +811,7 @@ impl<'s> World<'s> {
             self.instances[to.index()].node,
         );
         if a == b {
-            self.arrive(to, event, cx);
+            self.arrive(from, to, event, cx);
         } else {
             let condition = self.link_condition(a, b);
             let (link, at, attempts) = self.channels.send_reliable(
@@ -767,39 +829,38 @@ impl<'s> World<'s> {
     }
 
     #[inline(always)]
-    fn arrive(&mut self, i: InstanceId, event: DataEvent, cx: &mut Ctx<'_, Event>) {
+    fn arrive(
+        &mut self,
+        from: InstanceId,
+        i: InstanceId,
+        event: DataEvent,
+        cx: &mut Ctx<'_, Event>,
+    ) {
         let now = cx.now();
-        let state = &mut self.instances[i.index()];
-        // VOID_ID and BARRIER_ID are the two largest odd ids: one comparison on the data path.
-        if event.id >= VOID_ID && event.id == VOID_ID {
-            return; // sent before a rollback; already counted as dropped
-        }
-        if event.id >= VOID_ID && event.id == BARRIER_ID {
-            if state.status == Status::Running {
-                // A hung or snapshotting instance handles the barrier only when it serves
-                // again, and a busy one when what it is serving is done: the snapshot must
-                // reflect every event before the barrier, or a crash right after the
-                // checkpoint completes would lose the one in service.
-                if state.queue.is_empty() && state.busy == 0 && !state.hung && !state.paused {
-                    self.on_barrier(i, event.key, cx);
-                } else {
-                    state.queue.push_back(Queued {
-                        event,
-                        arrived: now,
-                    });
-                }
-            }
+        // VOID_BARRIER_ID, VOID_ID and BARRIER_ID are the three largest odd ids: one
+        // comparison on the data path.
+        if event.id >= VOID_BARRIER_ID {
+            self.arrive_marker(from, i, event, cx);
             return;
         }
+        let channel = match &self.flow {
+            Some(flow) if self.instances[i.index()].op.buffer.is_some() => {
+                flow.arrival_channel(from, i)
+            }
+            _ => NO_CHANNEL,
+        };
+        let state = &mut self.instances[i.index()];
         if state.status != Status::Running {
             self.recorder.dropped();
             self.ledger.dropped(event.id, event.created, now);
+            self.release_if(channel, event.bytes, cx);
             return;
         }
         if let Some(dedup) = state.dedup.as_mut()
             && !dedup.first_copy(event.id, now)
         {
             self.recorder.absorbed(); // a later copy under active replication
+            self.release_if(channel, event.bytes, cx);
             return;
         }
         if matches!(state.op.kind, OperatorKind::Sink) {
@@ -812,16 +873,65 @@ impl<'s> World<'s> {
                     self.caught_up(event.created, now);
                 }
             }
+            self.release_if(channel, event.bytes, cx);
             return;
         }
         state.queue.push_back(Queued {
             event,
             arrived: now,
+            channel,
         });
         state.enqueued += 1;
         self.recorder.arrival(i.index(), now);
         let node = state.node;
         self.wake(i, node, cx);
+    }
+
+    /// A barrier or a voided message reached instance `i`.
+    fn arrive_marker(
+        &mut self,
+        from: InstanceId,
+        i: InstanceId,
+        event: DataEvent,
+        cx: &mut Ctx<'_, Event>,
+    ) {
+        if event.id == VOID_ID {
+            // Sent before a rollback and already counted as dropped; its credit comes back.
+            if let Some(flow) = &self.flow
+                && self.instances[i.index()].op.buffer.is_some()
+            {
+                let channel = flow.arrival_channel(from, i);
+                self.release_if(channel, event.bytes, cx);
+            }
+            return;
+        }
+        if event.id != BARRIER_ID {
+            return; // a voided barrier
+        }
+        let state = &mut self.instances[i.index()];
+        if state.status == Status::Running {
+            // A hung or snapshotting instance handles the barrier only when it serves
+            // again, and a busy one when what it is serving is done: the snapshot must
+            // reflect every event before the barrier, or a crash right after the
+            // checkpoint completes would lose the one in service.
+            if state.queue.is_empty() && state.busy == 0 && !state.hung && !state.paused {
+                self.on_barrier(i, event.key, cx);
+            } else {
+                state.queue.push_back(Queued {
+                    event,
+                    arrived: cx.now(),
+                    channel: NO_CHANNEL,
+                });
+            }
+        }
+    }
+
+    /// Returns the credit of an event of `bytes` that took some on `channel`.
+    #[inline(always)]
+    fn release_if(&mut self, channel: u32, bytes: u32, cx: &mut Ctx<'_, Event>) {
+        if channel != NO_CHANNEL {
+            self.release(channel, bytes, cx);
+        }
     }
 
     /// Lets instance `i` use free cores of `node`: `make_ready(i)` then `dispatch(node)`, but
@@ -915,7 +1025,10 @@ impl<'s> World<'s> {
                 // Replayed after it crashed the instance once: skipped (dead-letter policy).
                 // It goes to the dead-letter queue, which the ledger counts as processed:
                 // handled on purpose, not lost.
-                self.instances[i.index()].queue.pop_front();
+                let dead = self.instances[i.index()].queue.pop_front();
+                if let Some(q) = dead {
+                    self.release_if(q.channel, q.event.bytes, cx);
+                }
                 self.recorder.lost_at_instance(i.index(), cx.now(), 1);
                 let logical = self.instances[i.index()].logical.index();
                 let replicated = self.groups.get(logical).is_some_and(|g| g.len() > 1);
@@ -1048,6 +1161,7 @@ impl<'s> World<'s> {
             }
         }
         self.wake(i, node, cx);
+        self.release_if(done.queued.channel, event.bytes, cx);
     }
 
     fn on_window_fire(&mut self, i: InstanceId, cx: &mut Ctx<'_, Event>) {
@@ -1133,7 +1247,11 @@ impl<'s> World<'s> {
                 s.queue.iter().filter(|q| q.event.id != BARRIER_ID).count() as u64
                     + u64::from(s.busy)
             })
-            .sum();
+            .sum::<u64>()
+            + self.flow.as_ref().map_or(0, |f| f.held().count() as u64);
+        if let Err(e) = self.check_credits() {
+            return Err(SimError::CreditsViolated(e));
+        }
         // Events waiting in a source for their first send (they arrived while it was down).
         let awaiting: u64 = self
             .instances
@@ -1154,6 +1272,9 @@ impl<'s> World<'s> {
             }
         }
         pending.extend(self.channels.messages_in_transit().map(|e| e.id));
+        if let Some(flow) = &self.flow {
+            pending.extend(flow.held().map(|e| e.id));
+        }
         // Cut off the wire, waiting for their sender's replacement to send them again.
         pending.extend(self.resend.iter().map(|&(_, _, e)| e.id));
         let losses = self.ledger.losses(&pending, end);
@@ -1213,6 +1334,7 @@ impl<'s> World<'s> {
         operator_metrics.push(("control_messages".to_string(), self.control_messages as f64));
         operator_metrics.push(("network_messages".to_string(), self.network_messages as f64));
         operator_metrics.push(("network_bytes".to_string(), self.network_bytes as f64));
+        operator_metrics.extend(self.flow_metrics(end, window_s));
         let mut summary = self.recorder.finish(
             on_wire + in_instances + awaiting,
             operator_metrics,
@@ -1237,9 +1359,10 @@ impl Handler<Event> for World<'_> {
         match event {
             Event::SourceEmit { instance } => self.on_source_emit(instance, cx),
             Event::Deliver { link } => {
-                let (to, event) = self.channels.receive(link);
-                self.arrive(to, event, cx)
+                let (from, to, event) = self.channels.receive(link);
+                self.arrive(from, to, event, cx)
             }
+            Event::Credit { channel } => self.on_credit(channel, cx),
             Event::ServiceDone {
                 instance,
                 slot,
@@ -1270,6 +1393,11 @@ impl Handler<Event> for World<'_> {
                 checkpoint,
             } => self.on_checkpoint_ack(instance, checkpoint, cx),
             Event::WatchdogCheck { checkpoint } => self.on_watchdog_check(checkpoint, cx),
+        }
+        if let Some(flow) = &self.flow
+            && flow.has_recheck()
+        {
+            self.flow_recheck(cx);
         }
     }
 }

@@ -230,6 +230,14 @@ pub struct Case {
     pub source_offset: u32,
     /// The sink runs on worker `sink_offset mod workers`.
     pub sink_offset: u32,
+    /// Flow control: every input channel holds this many events (`None`: unbounded).
+    pub buffer: Option<u32>,
+    /// With flow control, sources push into a buffer of this many events and shed the rest
+    /// (`None`: they pull from a replayable log).
+    pub push_buffer: Option<u32>,
+    /// Service times are this many times their 30 %-busy value (above about 3, stages
+    /// overload and backpressure reaches the sources).
+    pub load: f64,
 }
 
 /// Uniform draw in [lo, hi).
@@ -317,6 +325,9 @@ impl Case {
             checkpoint_s: r3(uniform(rng, 0.5, 3.0)),
             source_offset: pick(rng, 0, 5),
             sink_offset: pick(rng, 0, 5),
+            buffer: None,
+            push_buffer: None,
+            load: 1.0,
         };
         let nodes = case.node_names(true);
         for _ in 0..pick(rng, 1, 5) {
@@ -403,6 +414,16 @@ impl Case {
             };
             case.faults.push(fault);
         }
+        // Drawn last, so the cases of earlier explorations keep everything else.
+        if unit_draw(rng) < 0.5 {
+            case.buffer = Some(pick(rng, 1, 32));
+            if unit_draw(rng) < 0.3 {
+                case.push_buffer = Some(pick(rng, 0, 50));
+            }
+            if unit_draw(rng) < 0.4 {
+                case.load = r3(uniform(rng, 1.0, 4.0));
+            }
+        }
         case
     }
 
@@ -443,7 +464,11 @@ impl Case {
         for k in 0..self.spares {
             write!(s, ", (name: \"s{k}\", cores: 4)").expect("infallible");
         }
-        s.push_str("],\n    network: (latency_ms: Exp(mean: 0.3)),\n  ),\n  operators: [\n");
+        s.push_str("],\n    network: (latency_ms: Exp(mean: 0.3)),\n  ),\n");
+        if let Some(n) = self.buffer {
+            writeln!(s, "  buffers: Events({n}),").expect("infallible");
+        }
+        s.push_str("  operators: [\n");
         let placement = |offset: u32, parallelism: u32| {
             let w = self.workers.len() as u32;
             let names: Vec<String> = (0..parallelism)
@@ -453,9 +478,12 @@ impl Case {
         };
         writeln!(
             s,
-            "    (name: \"src\", kind: Source(arrivals: Poisson(rate_per_s: {}), keys: Uniform(count: {})), parallelism: {}, placement: Nodes([{}])),",
+            "    (name: \"src\", kind: Source(arrivals: Poisson(rate_per_s: {}), keys: Uniform(count: {}){}), parallelism: {}, placement: Nodes([{}])),",
             r3(self.rate / f64::from(self.sources)),
             self.keys,
+            self.push_buffer
+                .map(|b| format!(", pressure: Push(buffer: {b})"))
+                .unwrap_or_default(),
             self.sources,
             placement(self.source_offset, self.sources)
         )
@@ -465,11 +493,12 @@ impl Case {
             let kind = match st.window_s {
                 Some(size) => format!(
                     "Window(size_s: {size}, service_ms: Exp(mean: {}))",
-                    st.service_ms
+                    r3(st.service_ms * self.load)
                 ),
                 None => format!(
                     "Map(service_ms: Exp(mean: {}), selectivity: {})",
-                    st.service_ms, st.selectivity
+                    r3(st.service_ms * self.load),
+                    st.selectivity
                 ),
             };
             let partitioning = match st.partitioning {

@@ -88,6 +88,22 @@ fn candidates(case: &Case) -> Vec<Case> {
         c.rate = (case.rate / 2.0 * 1000.0).round() / 1000.0;
         out.push(c);
     }
+    if case.load != 1.0 {
+        let mut c = case.clone();
+        c.load = 1.0;
+        out.push(c);
+    }
+    if case.push_buffer.is_some() {
+        let mut c = case.clone();
+        c.push_buffer = None;
+        out.push(c);
+    }
+    if case.buffer.is_some() {
+        let mut c = case.clone();
+        c.buffer = None;
+        c.push_buffer = None;
+        out.push(c);
+    }
     out
 }
 

@@ -107,16 +107,19 @@ pub struct Conservation {
     pub absorbed: u64,
     /// Lost to faults.
     pub dropped: u64,
+    /// Shed by push sources under backpressure (never entered the system).
+    pub shed: u64,
     /// Queued, in service, on the wire, or waiting in a source for a replay at the end
     /// (counted from the world's state).
     pub in_flight: u64,
 }
 
 impl Conservation {
-    /// Whether `emitted + spawned + replayed = delivered + absorbed + dropped + in_flight`.
+    /// Whether `emitted + spawned + replayed = delivered + absorbed + dropped + shed +
+    /// in_flight`.
     pub fn holds(&self) -> bool {
         self.emitted + self.spawned + self.replayed
-            == self.delivered + self.absorbed + self.dropped + self.in_flight
+            == self.delivered + self.absorbed + self.dropped + self.shed + self.in_flight
     }
 }
 
@@ -249,6 +252,16 @@ impl Recorder {
     /// `n` retained source events were sent again by a replay.
     pub fn replayed(&mut self, n: u64) {
         self.counts.replayed += n;
+    }
+
+    /// A push source shed an event it could not send.
+    pub fn shed(&mut self) {
+        self.counts.shed += 1;
+    }
+
+    /// Events sources created inside the measurement window.
+    pub fn emitted_in_window(&self) -> u64 {
+        self.emitted_in_window
     }
 
     /// An event was lost.

@@ -1,7 +1,9 @@
 //! The dataflow graph: operators, the edges between them and the parallel instances that run
 //! them, each placed on a node.
 
-use super::{ArrivalProcess, DurationDist, EdgeId, InstanceId, KeyDist, NodeId, OperatorId};
+use super::{
+    ArrivalProcess, DurationDist, EdgeId, InstanceId, KeyDist, NodeId, OperatorId, SourcePressure,
+};
 use crate::sim::SimDuration;
 
 /// What an operator does with events.
@@ -15,6 +17,8 @@ pub enum OperatorKind {
         keys: KeyDist,
         /// Size of each event \[bytes\].
         event_bytes: u32,
+        /// What happens to events it cannot send yet (bounded buffers only).
+        pressure: SourcePressure,
     },
     /// Stateless per-event processing: each input takes one service time and yields
     /// `selectivity` outputs on average (0.3: a filter passing 30 %; 2.5: a flat-map).
@@ -102,6 +106,38 @@ pub struct Operator {
     pub state_bytes_per_key: u64,
     /// Edges leaving this operator, in declaration order.
     pub outputs: Vec<EdgeId>,
+    /// Capacity of each input channel; `None`: unbounded.
+    pub buffer: Option<Capacity>,
+}
+
+/// Capacity of a bounded input channel, in credits: what a sender may have outstanding to one
+/// receiver (on the wire, queued there or in service).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Capacity {
+    /// Events: every event takes one credit.
+    Events(u32),
+    /// Bytes: an event takes its size in credits.
+    Bytes(u64),
+}
+
+impl Capacity {
+    /// All credits of an empty channel.
+    pub fn credits(self) -> u64 {
+        match self {
+            Self::Events(n) => u64::from(n),
+            Self::Bytes(n) => n,
+        }
+    }
+
+    /// Credits an event of `bytes` bytes takes (an event larger than the whole buffer
+    /// takes all of it, so it passes when the buffer is empty).
+    #[inline]
+    pub fn units(self, bytes: u32) -> u64 {
+        match self {
+            Self::Events(_) => 1,
+            Self::Bytes(n) => u64::from(bytes).min(n),
+        }
+    }
 }
 
 impl Operator {

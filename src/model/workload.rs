@@ -167,6 +167,19 @@ impl KeyDist {
     }
 }
 
+/// What a source does with events it cannot send yet because its output has no credit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SourcePressure {
+    /// A replayable log: events wait outside the system (the source lags) and none is lost.
+    #[default]
+    Pull,
+    /// Pushed by producers: up to `buffer` events wait at the source, the rest are shed.
+    Push {
+        /// Events that may wait.
+        buffer: u32,
+    },
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

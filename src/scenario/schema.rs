@@ -31,6 +31,10 @@ pub struct ScenarioFile {
     pub warmup_s: f64,
     /// Machines and network.
     pub cluster: ClusterSpec,
+    /// Capacity of every input channel (credit-based flow control); an operator's `buffer`
+    /// overrides it. `Unbounded` (the default) never blocks a sender.
+    #[serde(default, skip_serializing_if = "BufferSpec::is_unbounded")]
+    pub buffers: BufferSpec,
     /// The dataflow graph, in topological order: an operator's inputs come before it.
     pub operators: Vec<OperatorSpec>,
     /// Measurement settings.
@@ -201,6 +205,53 @@ pub struct OperatorSpec {
     /// State kept per distinct key \[bytes\].
     #[serde(default)]
     pub state_bytes_per_key: u64,
+    /// Capacity of each of this operator's input channels, overriding the scenario's
+    /// `buffers`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buffer: Option<BufferSpec>,
+}
+
+/// Capacity of an input channel: what its receiver holds from one sender (queued and in
+/// service) before that sender runs out of credit and blocks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BufferSpec {
+    /// No bound: senders never block.
+    #[default]
+    Unbounded,
+    /// At most this many events.
+    Events(u32),
+    /// At most this many bytes of events (an event larger than the whole buffer still
+    /// passes when the buffer is empty).
+    Bytes(u64),
+}
+
+impl BufferSpec {
+    /// Whether this is the default, `Unbounded`.
+    pub fn is_unbounded(&self) -> bool {
+        *self == Self::Unbounded
+    }
+}
+
+/// What a source does with events it cannot send yet (its output has no credit).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PressureSpec {
+    /// A replayable log (a Kafka topic): events wait outside the system until the source
+    /// reads them; nothing is lost, the source lags.
+    #[default]
+    Pull,
+    /// Producers push (sensors): events wait in a buffer of `buffer` events at the source
+    /// and are shed when it is full.
+    Push {
+        /// Events the source buffers before it sheds (0: shed whatever cannot be sent).
+        buffer: u32,
+    },
+}
+
+impl PressureSpec {
+    /// Whether this is the default, `Pull`.
+    pub fn is_pull(&self) -> bool {
+        *self == Self::Pull
+    }
 }
 
 /// Operator behaviours.
@@ -216,6 +267,9 @@ pub enum OperatorKindSpec {
         /// Size of each event \[bytes\].
         #[serde(default = "default_event_bytes")]
         event_bytes: u32,
+        /// What happens to events the source cannot send yet (only with bounded buffers).
+        #[serde(default, skip_serializing_if = "PressureSpec::is_pull")]
+        pressure: PressureSpec,
     },
     /// Per-event processing with mean `selectivity` outputs per input.
     Map {

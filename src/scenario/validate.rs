@@ -11,8 +11,8 @@ use super::input::{EXCERPT_CHARS, excerpt, name_list};
 use super::schema::*;
 use crate::metrics::MetricsConfig;
 use crate::model::{
-    ArrivalProcess, Cluster, Edge, EdgeId, Graph, Instance, InstanceId, KeyDist, Link, Network,
-    Node, NodeId, Operator, OperatorId, OperatorKind, Routing,
+    ArrivalProcess, Capacity, Cluster, Edge, EdgeId, Graph, Instance, InstanceId, KeyDist, Link,
+    Network, Node, NodeId, Operator, OperatorId, OperatorKind, Routing, SourcePressure,
 };
 use crate::sim::{SimDuration, SimTime};
 
@@ -149,7 +149,14 @@ pub fn validate(mut file: ScenarioFile, base_dir: &Path) -> Result<Scenario, Pro
             r
         })
         .unwrap_or_default();
-    let graph = build_graph(&mut file.operators, &cluster, &reserved, base_dir, &mut p);
+    let default_buffer = build_buffer(file.buffers, "buffers", &mut p);
+    let graph = build_graph(
+        &mut file.operators,
+        (&cluster, &reserved),
+        default_buffer,
+        base_dir,
+        &mut p,
+    );
     let (faults, fault_tolerance) = match &cluster {
         Some(c) => (
             super::faults::build_faults(
@@ -475,10 +482,43 @@ fn build_cluster(spec: &mut ClusterSpec, base_dir: &Path, p: &mut Problems) -> O
     Some(cluster)
 }
 
+/// Largest bounded buffer in events, and in bytes.
+const MAX_BUFFER_EVENTS: u32 = 1 << 24;
+const MAX_BUFFER_BYTES: u64 = 1 << 40;
+
+/// A channel capacity from its spec (`None`: unbounded).
+fn build_buffer(spec: BufferSpec, path: &str, p: &mut Problems) -> Option<Capacity> {
+    match spec {
+        BufferSpec::Unbounded => None,
+        BufferSpec::Events(n) => {
+            p.require(
+                (1..=MAX_BUFFER_EVENTS).contains(&n),
+                path.to_string(),
+                format!(
+                    "is Events({n}); a bounded buffer holds 1 to {MAX_BUFFER_EVENTS} events \\
+                     (use Unbounded for no bound)"
+                ),
+            );
+            Some(Capacity::Events(n.clamp(1, MAX_BUFFER_EVENTS)))
+        }
+        BufferSpec::Bytes(n) => {
+            p.require(
+                (1..=MAX_BUFFER_BYTES).contains(&n),
+                path.to_string(),
+                format!(
+                    "is Bytes({n}); a bounded buffer holds 1 to {MAX_BUFFER_BYTES} bytes \\
+                     (use Unbounded for no bound)"
+                ),
+            );
+            Some(Capacity::Bytes(n.clamp(1, MAX_BUFFER_BYTES)))
+        }
+    }
+}
+
 fn build_graph(
     specs: &mut [OperatorSpec],
-    cluster: &Option<Cluster>,
-    reserved: &[NodeId],
+    (cluster, reserved): (&Option<Cluster>, &[NodeId]),
+    default_buffer: Option<Capacity>,
     base_dir: &Path,
     p: &mut Problems,
 ) -> Option<Graph> {
@@ -562,11 +602,21 @@ fn build_graph(
             p,
         );
         let is_source = matches!(spec.kind, OperatorKindSpec::Source { .. });
+        let buffer = match spec.buffer {
+            Some(b) => build_buffer(b, &format!("{path}.buffer"), p),
+            None => default_buffer,
+        };
         if is_source {
             p.require(
                 spec.inputs.is_empty(),
                 format!("{path}.inputs"),
                 "a Source has no inputs; remove them",
+            );
+            p.require(
+                spec.buffer.is_none(),
+                format!("{path}.buffer"),
+                "a Source has no input channel to bound; say what it does under pressure \\
+                 with `pressure: Pull` or `pressure: Push(buffer: n)` in its kind",
             );
         } else {
             p.require(
@@ -701,6 +751,7 @@ fn build_graph(
                 threads: spec.threads.max(1),
                 state_bytes_per_key: spec.state_bytes_per_key,
                 outputs: Vec::new(),
+                buffer: buffer.filter(|_| !is_source),
             }),
             None => {
                 ok = false;
@@ -713,6 +764,7 @@ fn build_graph(
                     threads: 1,
                     state_bytes_per_key: 0,
                     outputs: Vec::new(),
+                    buffer: None,
                 });
             }
         }
@@ -754,6 +806,7 @@ fn build_kind(
             arrivals,
             keys,
             event_bytes,
+            pressure,
         } => {
             let arrivals = build_arrivals(
                 arrivals,
@@ -788,10 +841,24 @@ fn build_kind(
                     (count >= 1 && exp_ok).then(|| KeyDist::zipf(count, exponent))
                 }
             };
+            let pressure = match *pressure {
+                PressureSpec::Pull => SourcePressure::Pull,
+                PressureSpec::Push { buffer } => {
+                    p.require(
+                        buffer <= MAX_BUFFER_EVENTS,
+                        format!("{path}.pressure.buffer"),
+                        format!("is {buffer}; a source buffers at most {MAX_BUFFER_EVENTS} events"),
+                    );
+                    SourcePressure::Push {
+                        buffer: buffer.min(MAX_BUFFER_EVENTS),
+                    }
+                }
+            };
             Some(OperatorKind::Source {
                 arrivals: arrivals?,
                 keys: keys?,
                 event_bytes: *event_bytes,
+                pressure,
             })
         }
         OperatorKindSpec::Map {

@@ -177,12 +177,24 @@ impl Channels {
             for (from, to, e) in link.in_transit.iter_mut() {
                 if voidable(*from, *to, e) {
                     on_void(*to, e);
-                    e.id = void_id;
+                    // A voided barrier stays apart: it took no flow-control credit.
+                    e.id = if e.id == super::BARRIER_ID {
+                        super::VOID_BARRIER_ID
+                    } else {
+                        void_id
+                    };
                     n += 1;
                 }
             }
         }
         n
+    }
+
+    /// Every message on the wire with its sender and receiver.
+    pub fn messages_with_ends(&self) -> impl Iterator<Item = (InstanceId, InstanceId, &DataEvent)> {
+        self.links
+            .iter()
+            .flat_map(|l| l.in_transit.iter().map(|(from, to, e)| (*from, *to, e)))
     }
 
     /// Every data message on the wire (for end-of-run accounting).
@@ -256,18 +268,17 @@ impl Channels {
 
     /// Takes the oldest message off `link`: the one whose arrival is being handled.
     #[inline]
-    pub fn receive(&mut self, link: LinkId) -> (InstanceId, DataEvent) {
-        let (_, to, event) = self.links[link.0 as usize]
+    pub fn receive(&mut self, link: LinkId) -> (InstanceId, InstanceId, DataEvent) {
+        self.links[link.0 as usize]
             .in_transit
             .pop_front()
-            .expect("a delivery event has a message in transit on its link");
-        (to, event)
+            .expect("a delivery event has a message in transit on its link")
     }
 
     /// Data messages (not barriers) on the wire now.
     pub fn in_transit(&self) -> u64 {
         self.messages_in_transit()
-            .filter(|e| e.id != super::BARRIER_ID && e.id != super::VOID_ID)
+            .filter(|e| e.id < super::VOID_BARRIER_ID)
             .count() as u64
     }
 }

@@ -99,8 +99,18 @@ impl World<'_> {
         if state.status != Status::Running || self.recovering {
             return;
         }
-        let src = state.source.as_mut().expect("triggers go to sources");
-        src.offsets.push((checkpoint, src.next_seq));
+        let next_seq = state
+            .source
+            .as_ref()
+            .expect("triggers go to sources")
+            .next_seq;
+        // Events still waiting at the source (flow control) come after the barrier.
+        let offset = self.source_offset(i, next_seq);
+        let src = self.instances[i.index()]
+            .source
+            .as_mut()
+            .expect("triggers go to sources");
+        src.offsets.push((checkpoint, offset));
         self.forward_barrier(i, checkpoint, cx);
         self.send_ack(i, checkpoint, cx);
     }

@@ -89,6 +89,11 @@ pub enum Event {
         /// Checkpoint number.
         checkpoint: u32,
     },
+    /// A flow-control credit announcement reaches the sender of a bounded channel.
+    Credit {
+        /// The channel (see `world::flow`).
+        channel: u32,
+    },
     /// A replacement instance finished starting.
     RestartDone {
         /// The instance.

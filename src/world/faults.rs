@@ -132,6 +132,11 @@ impl World<'_> {
             if q.event.id != super::BARRIER_ID {
                 self.ledger.dropped(q.event.id, q.event.created, now);
             }
+            if q.channel != super::NO_CHANNEL
+                && let Some(flow) = self.flow.as_mut()
+            {
+                flow.free_silently(q.channel, q.event.bytes);
+            }
         }
         state.queue.clear();
         state.slots.iter_mut().for_each(|s| *s = None);
@@ -196,6 +201,9 @@ impl World<'_> {
                 || (self.standby_sync_continuous
                     && Self::replicable(&self.instances[i.index()].op.kind));
             self.void_connections(i, true, keeps_output, now);
+            self.flow_crashed(i, keeps_output, now);
+        } else {
+            self.flow_crashed(i, false, now);
         }
         self.unit_down(i, now);
     }
@@ -208,7 +216,11 @@ impl World<'_> {
         let resend = &mut self.resend;
         let mut data = 0;
         self.channels.void_in_transit(
-            |from, to, e| (to == i || (outgoing && from == i)) && e.id != super::VOID_ID,
+            |from, to, e| {
+                (to == i || (outgoing && from == i))
+                    && e.id != super::VOID_ID
+                    && e.id != super::VOID_BARRIER_ID
+            },
             super::VOID_ID,
             |to, e| {
                 if e.id != super::BARRIER_ID {
@@ -223,6 +235,7 @@ impl World<'_> {
         for _ in 0..data {
             self.recorder.dropped();
         }
+        self.flow_void_incoming(i, now);
     }
 
     /// A poison event crashed instance `i`: its supervisor restarts it in place.
@@ -328,6 +341,9 @@ impl World<'_> {
             }
             self.unit_up(i, cx.now());
         }
+        // Last: credits freed while it was down let upstream send on, and a source reads
+        // what waited, only after the replays above took their place in the FIFOs.
+        self.flow_restarted(i, cx);
     }
 
     fn hang(&mut self, i: InstanceId, now: SimTime) {

@@ -18,7 +18,7 @@
 //! [`super::logs`]). The rest of the job keeps running. A replaced instance is catching up
 //! until it has processed an event created after its restoration.
 
-use super::{BARRIER_ID, Event, Status, VOID_ID, World};
+use super::{Event, Status, VOID_BARRIER_ID, VOID_ID, World};
 use crate::ft::Condition;
 use crate::ft::replication::StateSource;
 use crate::model::{InstanceId, OperatorKind};
@@ -60,7 +60,7 @@ impl World<'_> {
         // replayed by the sources).
         let ledger = &mut self.ledger;
         let voided = self.channels.void_in_transit(
-            |_, _, e| e.id != BARRIER_ID && e.id != VOID_ID,
+            |_, _, e| e.id < VOID_BARRIER_ID,
             VOID_ID,
             |_, e| ledger.dropped(e.id, e.created, now),
         );
@@ -175,6 +175,7 @@ impl World<'_> {
                 self.replay(InstanceId(s as u32), cx);
             }
         }
+        self.flow_sources_resume(cx);
     }
 
     /// After a restart under local replay: upstream resends what the replacement lacks; a

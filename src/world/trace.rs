@@ -742,7 +742,7 @@ fn checkpoint_phase(p: u32) -> &'static str {
 }
 
 /// Per [`Event`] variant, in declaration order: its kind and its name in the `event` column.
-const EVENT_NAMES: [(TraceKind, &str); 14] = [
+const EVENT_NAMES: [(TraceKind, &str); 15] = [
     (TraceKind::Data, "source_emit"),
     (TraceKind::Data, "deliver"),
     (TraceKind::Data, "service_done"),
@@ -757,6 +757,7 @@ const EVENT_NAMES: [(TraceKind, &str); 14] = [
     (TraceKind::Checkpoints, "checkpoint_ack"),
     (TraceKind::Detection, "watchdog_check"),
     (TraceKind::Recovery, "restart_done"),
+    (TraceKind::Data, "credit"),
 ];
 
 fn event_index(event: &Event) -> u8 {
@@ -775,6 +776,7 @@ fn event_index(event: &Event) -> u8 {
         Event::CheckpointAck { .. } => 11,
         Event::WatchdogCheck { .. } => 12,
         Event::RestartDone { .. } => 13,
+        Event::Credit { .. } => 14,
     }
 }
 
@@ -807,7 +809,7 @@ impl World<'_> {
                     if e.id == super::BARRIER_ID {
                         row.checkpoint = e.key as u32;
                         row.detail = Detail::Barrier(from);
-                    } else if e.id == super::VOID_ID {
+                    } else if e.id == super::VOID_ID || e.id == super::VOID_BARRIER_ID {
                         row.detail = Detail::Void;
                     } else {
                         row.event_id = e.id;
@@ -861,6 +863,11 @@ impl World<'_> {
                     .is_some_and(|d| d.generation(node) as u32 != generation)
                 {
                     row.detail = Detail::Stale;
+                }
+            }
+            Event::Credit { channel } => {
+                if let Some((from, _)) = self.credit_ends(channel) {
+                    at(&mut row, from);
                 }
             }
             Event::CheckpointTick => {
