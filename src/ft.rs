@@ -12,7 +12,7 @@ pub mod checkpoint;
 pub mod detector;
 pub mod replication;
 
-pub use checkpoint::{CheckpointConfig, CheckpointCoordinator, SnapshotMode};
+pub use checkpoint::{BarrierMode, CheckpointConfig, CheckpointCoordinator, SnapshotMode};
 pub use detector::{FailureDetector, HeartbeatDetector, PhiAccrualDetector};
 pub use replication::{
     ActiveReplication, Condition, NoReplication, PassiveReplication, RecoverySemantics,

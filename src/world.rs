@@ -149,6 +149,8 @@ struct Queued {
     arrived: SimTime,
     /// The flow-control channel it took credit on ([`NO_CHANNEL`] if none).
     channel: u32,
+    /// The instance that sent it (its input channel, for barrier alignment).
+    from: InstanceId,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -252,6 +254,13 @@ struct InstanceState<'s> {
     standby_copy: Option<StateCopy>,
     /// Latest checkpoint whose barriers this instance has all received.
     last_barrier: u32,
+    /// Barrier alignment in progress (aligned and unaligned modes only).
+    alignment: Option<Box<checkpoint::Alignment>>,
+    /// Unaligned checkpoints: the in-flight data stored with each pending or last complete
+    /// snapshot, oldest first.
+    inflight: Vec<(u32, checkpoint::InFlight)>,
+    /// The checkpoint whose aligned-barrier timeout is armed here.
+    align_timer: u32,
     /// An active copy rebuilt from a peer while its input kept flowing: it missed what
     /// arrived during its rebuild, so it cannot yet stand for the whole stream.
     incomplete: Option<Incomplete>,
@@ -334,6 +343,9 @@ impl<'s> InstanceState<'s> {
             applied_marks: Vec::new(),
             standby_copy: None,
             last_barrier: 0,
+            alignment: None,
+            inflight: Vec::new(),
+            align_timer: 0,
             incomplete: None,
             crashed_at: None,
             enqueued: 0,
@@ -431,6 +443,16 @@ pub struct World<'s> {
     last_completed: u32,
     /// Credit-based flow control, when some operator has a bounded buffer.
     flow: Option<Flow>,
+    /// How barriers meet at instances with several inputs.
+    barrier_mode: crate::ft::BarrierMode,
+    /// Alignment time of every instance with several inputs and checkpoint \[s\].
+    alignment_times: Vec<f64>,
+    /// Bytes of in-flight data stored with unaligned snapshots.
+    checkpoint_inflight_bytes: u64,
+    /// Failovers triggered by more failed checkpoints than tolerated.
+    checkpoint_failovers: u32,
+    /// A checkpoint start waits for the least pause to end.
+    checkpoint_deferred: bool,
 }
 
 impl<'s> World<'s> {
@@ -631,6 +653,15 @@ impl<'s> World<'s> {
                     (scenario.metrics.warmup, scenario.metrics.end),
                 )
             }),
+            barrier_mode: variant
+                .fault_tolerance
+                .checkpoint
+                .as_ref()
+                .map_or(Default::default(), |c| c.barriers),
+            alignment_times: Vec::new(),
+            checkpoint_inflight_bytes: 0,
+            checkpoint_failovers: 0,
+            checkpoint_deferred: false,
         };
         for i in 0..world.instances.len() {
             world.instances[i].log = world.new_log(world.instances[i].op);
@@ -863,28 +894,39 @@ impl<'s> World<'s> {
             self.release_if(channel, event.bytes, cx);
             return;
         }
+        if state.alignment.is_some() && self.aligning_holds(from, i, event, channel, now) {
+            return; // its input is blocked by a barrier alignment
+        }
+        let state = &mut self.instances[i.index()];
         if matches!(state.op.kind, OperatorKind::Sink) {
-            self.recorder.delivered(now, event.created);
-            self.ledger.processed(event.id, event.created, now);
-            if self.catching_up > 0 {
-                if self.local {
-                    self.instance_caught_up(i, event.created, now);
-                } else {
-                    self.caught_up(event.created, now);
-                }
-            }
-            self.release_if(channel, event.bytes, cx);
+            self.deliver(i, event, channel, cx);
             return;
         }
         state.queue.push_back(Queued {
             event,
             arrived: now,
             channel,
+            from,
         });
         state.enqueued += 1;
         self.recorder.arrival(i.index(), now);
         let node = state.node;
         self.wake(i, node, cx);
+    }
+
+    /// Sink `i` delivers `event` (which took credit on `channel`).
+    fn deliver(&mut self, i: InstanceId, event: DataEvent, channel: u32, cx: &mut Ctx<'_, Event>) {
+        let now = cx.now();
+        self.recorder.delivered(now, event.created);
+        self.ledger.processed(event.id, event.created, now);
+        if self.catching_up > 0 {
+            if self.local {
+                self.instance_caught_up(i, event.created, now);
+            } else {
+                self.caught_up(event.created, now);
+            }
+        }
+        self.release_if(channel, event.bytes, cx);
     }
 
     /// A barrier or a voided message reached instance `i`.
@@ -908,6 +950,12 @@ impl<'s> World<'s> {
         if event.id != BARRIER_ID {
             return; // a voided barrier
         }
+        if self.barrier_mode != crate::ft::BarrierMode::AtLeastOnce
+            && self.instances[i.index()].status == Status::Running
+            && self.modal_barrier(from, i, event, cx)
+        {
+            return;
+        }
         let state = &mut self.instances[i.index()];
         if state.status == Status::Running {
             // A hung or snapshotting instance handles the barrier only when it serves
@@ -916,11 +964,13 @@ impl<'s> World<'s> {
             // checkpoint completes would lose the one in service.
             if state.queue.is_empty() && state.busy == 0 && !state.hung && !state.paused {
                 self.on_barrier(i, event.key, cx);
+                self.wake_if_work(i, cx);
             } else {
                 state.queue.push_back(Queued {
                     event,
                     arrived: cx.now(),
                     channel: NO_CHANNEL,
+                    from,
                 });
             }
         }
@@ -1244,7 +1294,11 @@ impl<'s> World<'s> {
             .instances
             .iter()
             .map(|s| {
-                s.queue.iter().filter(|q| q.event.id != BARRIER_ID).count() as u64
+                s.queue
+                    .iter()
+                    .chain(s.alignment.iter().flat_map(|a| a.held()))
+                    .filter(|q| q.event.id != BARRIER_ID)
+                    .count() as u64
                     + u64::from(s.busy)
             })
             .sum::<u64>()
@@ -1263,6 +1317,14 @@ impl<'s> World<'s> {
         let mut pending: Vec<u64> = Vec::new();
         for s in &self.instances {
             pending.extend(s.queue.iter().map(|q| q.event.id));
+            pending.extend(
+                s.alignment
+                    .iter()
+                    .flat_map(|a| a.held())
+                    .map(|q| q.event.id),
+            );
+            // In-flight data of unaligned snapshots: a rollback restores it.
+            pending.extend(s.inflight.iter().flat_map(|(_, f)| f.ids()));
             pending.extend(s.slots.iter().flatten().map(|x| x.queued.event.id));
             if let Some(src) = &s.source {
                 pending.extend(src.retained.iter().map(|e| e.id));
@@ -1325,6 +1387,14 @@ impl<'s> World<'s> {
         operator_metrics.push(("checkpoints_completed".to_string(), f64::from(completed)));
         operator_metrics.push(("checkpoints_aborted".to_string(), f64::from(aborted)));
         operator_metrics.push(("checkpoint_bytes".to_string(), self.checkpoint_bytes as f64));
+        if let Some(c) = self.checkpoints.as_ref() {
+            operator_metrics.extend(checkpoint_metrics(
+                c,
+                &self.alignment_times,
+                (self.checkpoint_bytes, self.checkpoint_inflight_bytes),
+                self.checkpoint_failovers,
+            ));
+        }
         operator_metrics.push((
             "cost_bytes".to_string(),
             (self.network_bytes + self.checkpoint_bytes) as f64,
@@ -1353,6 +1423,53 @@ impl<'s> World<'s> {
     }
 }
 
+/// Nearest-rank quantile `q` of sorted `xs` (0 when empty).
+fn quantile(xs: &[f64], q: f64) -> f64 {
+    if xs.is_empty() {
+        return 0.0;
+    }
+    let k = ((q * xs.len() as f64).ceil() as usize).clamp(1, xs.len());
+    xs[k - 1]
+}
+
+/// Checkpoint durations, alignment times, bytes by kind, expiries and failovers.
+fn checkpoint_metrics(
+    c: &CheckpointCoordinator,
+    alignment_s: &[f64],
+    (bytes, inflight): (u64, u64),
+    failovers: u32,
+) -> Vec<(String, f64)> {
+    let mut d = c.durations().to_vec();
+    d.sort_by(f64::total_cmp);
+    let mut a = alignment_s.to_vec();
+    a.sort_by(f64::total_cmp);
+    let mean = |xs: &[f64]| {
+        if xs.is_empty() {
+            0.0
+        } else {
+            xs.iter().sum::<f64>() / xs.len() as f64
+        }
+    };
+    vec![
+        (
+            "checkpoint_state_bytes".to_string(),
+            (bytes - inflight) as f64,
+        ),
+        ("checkpoint_inflight_bytes".to_string(), inflight as f64),
+        ("checkpoint_duration_mean_s".to_string(), mean(&d)),
+        ("checkpoint_duration_p50_s".to_string(), quantile(&d, 0.5)),
+        ("checkpoint_duration_p99_s".to_string(), quantile(&d, 0.99)),
+        (
+            "checkpoint_duration_max_s".to_string(),
+            d.last().copied().unwrap_or(0.0),
+        ),
+        ("alignment_mean_ms".to_string(), mean(&a) * 1e3),
+        ("alignment_p99_ms".to_string(), quantile(&a, 0.99) * 1e3),
+        ("checkpoints_expired".to_string(), f64::from(c.expired())),
+        ("checkpoint_failovers".to_string(), f64::from(failovers)),
+    ]
+}
+
 impl Handler<Event> for World<'_> {
     #[inline]
     fn handle(&mut self, event: Event, cx: &mut Ctx<'_, Event>) {
@@ -1363,6 +1480,12 @@ impl Handler<Event> for World<'_> {
                 self.arrive(from, to, event, cx)
             }
             Event::Credit { channel } => self.on_credit(channel, cx),
+            Event::AlignmentTimeout {
+                instance,
+                checkpoint,
+            } => self.on_alignment_timeout(instance, checkpoint, cx),
+            Event::CheckpointExpire { checkpoint } => self.on_checkpoint_expire(checkpoint, cx),
+            Event::CheckpointDeferred => self.try_start_checkpoint(cx),
             Event::ServiceDone {
                 instance,
                 slot,

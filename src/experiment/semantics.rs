@@ -126,13 +126,15 @@ pub fn target_name(scenario: &Scenario, e: &Episode) -> String {
             .nodes
             .get(e.target as usize)
             .map_or(String::new(), |n| n.name.clone()),
-        EpisodeKind::InstanceCrash | EpisodeKind::Hang => scenario
-            .graph
-            .instances
-            .get(e.target as usize)
-            .map_or(String::new(), |i| {
-                format!("{}#{}", scenario.graph.operator(i.operator).name, i.index)
-            }),
+        EpisodeKind::InstanceCrash | EpisodeKind::Hang | EpisodeKind::CheckpointFailover => {
+            scenario
+                .graph
+                .instances
+                .get(e.target as usize)
+                .map_or(String::new(), |i| {
+                    format!("{}#{}", scenario.graph.operator(i.operator).name, i.index)
+                })
+        }
     }
 }
 

@@ -60,10 +60,18 @@ impl StrategyKind {
         Self::ALL.into_iter().find(|s| s.label() == name)
     }
 
-    /// The variant's `replication` and checkpoint fields in RON.
-    fn ron(self, checkpoint_s: f64) -> (String, String) {
-        let ckpt =
-            |rollback: &str| format!("Some((interval_s: {checkpoint_s}, rollback: {rollback}))");
+    /// Whether failures roll the whole job back (what unaligned checkpoints need).
+    fn global(self) -> bool {
+        matches!(self, Self::CheckpointGlobal)
+    }
+
+    /// The variant's `replication` and checkpoint fields in RON; `extra` adds checkpoint
+    /// fields (barrier mode and timeouts) with `unaligned` ones only where they are valid.
+    fn ron(self, checkpoint_s: f64, extra: &CheckpointExtras) -> (String, String) {
+        let more = extra.render(self.global());
+        let ckpt = |rollback: &str| {
+            format!("Some((interval_s: {checkpoint_s}, rollback: {rollback}{more}))")
+        };
         let (replication, checkpoint) = match self {
             Self::CheckpointGlobal => ("None", ckpt("Global")),
             Self::CheckpointLocal => ("None", ckpt("Local")),
@@ -74,6 +82,44 @@ impl StrategyKind {
             Self::RestartOnly => ("None", "None".to_string()),
         };
         (replication.to_string(), checkpoint)
+    }
+}
+
+/// Checkpoint settings beyond the interval that a case draws.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CheckpointExtras {
+    /// 0: at-least-once, 1: aligned, 2: unaligned.
+    pub barriers: u8,
+    /// With aligned barriers: switch to unaligned after this long \[ms\].
+    pub aligned_timeout_ms: Option<f64>,
+    /// Checkpoint timeout \[s\] and the failed checkpoints tolerated.
+    pub timeout_s: Option<(f64, u32)>,
+    /// Least pause between checkpoints \[s\].
+    pub min_pause_s: f64,
+}
+
+impl CheckpointExtras {
+    /// The extra fields, each with a leading comma; where failures replay locally
+    /// (`global` false) unaligned modes fall back to aligned.
+    fn render(&self, global: bool) -> String {
+        let mut s = String::new();
+        match (self.barriers, global) {
+            (1, _) | (2, false) => {
+                s.push_str(", barriers: Aligned");
+                if let (Some(t), true) = (self.aligned_timeout_ms, global) {
+                    write!(s, ", aligned_timeout_ms: {t}").expect("infallible");
+                }
+            }
+            (2, true) => s.push_str(", barriers: Unaligned"),
+            _ => {}
+        }
+        if let Some((t, n)) = self.timeout_s {
+            write!(s, ", timeout_s: {t}, tolerable_failed_checkpoints: {n}").expect("infallible");
+        }
+        if self.min_pause_s > 0.0 {
+            write!(s, ", min_pause_s: {}", self.min_pause_s).expect("infallible");
+        }
+        s
     }
 }
 
@@ -238,6 +284,8 @@ pub struct Case {
     /// Service times are this many times their 30 %-busy value (above about 3, stages
     /// overload and backpressure reaches the sources).
     pub load: f64,
+    /// Barrier mode, timeouts and pause of the checkpoints.
+    pub checkpoint: CheckpointExtras,
 }
 
 /// Uniform draw in [lo, hi).
@@ -328,6 +376,7 @@ impl Case {
             buffer: None,
             push_buffer: None,
             load: 1.0,
+            checkpoint: CheckpointExtras::default(),
         };
         let nodes = case.node_names(true);
         for _ in 0..pick(rng, 1, 5) {
@@ -423,6 +472,17 @@ impl Case {
             if unit_draw(rng) < 0.4 {
                 case.load = r3(uniform(rng, 1.0, 4.0));
             }
+        }
+        let x = &mut case.checkpoint;
+        x.barriers = pick(rng, 0, 2) as u8;
+        if x.barriers == 1 && unit_draw(rng) < 0.5 {
+            x.aligned_timeout_ms = Some(r3(uniform(rng, 0.0, 50.0)));
+        }
+        if unit_draw(rng) < 0.3 {
+            x.timeout_s = Some((r3(uniform(rng, 0.05, 2.0)), pick(rng, 0, 3)));
+        }
+        if unit_draw(rng) < 0.2 {
+            x.min_pause_s = r3(uniform(rng, 0.1, 2.0));
         }
         case
     }
@@ -581,7 +641,7 @@ impl Case {
             )
         };
         let (base_replication, base_checkpoint) =
-            StrategyKind::CheckpointGlobal.ron(self.checkpoint_s);
+            StrategyKind::CheckpointGlobal.ron(self.checkpoint_s, &self.checkpoint);
         writeln!(
             s,
             "  fault_tolerance: {},",
@@ -590,7 +650,7 @@ impl Case {
         .expect("infallible");
         s.push_str("  variants: [\n");
         for st in strategies {
-            let (replication, checkpoint) = st.ron(self.checkpoint_s);
+            let (replication, checkpoint) = st.ron(self.checkpoint_s, &self.checkpoint);
             writeln!(
                 s,
                 "    (label: {:?}, fault_tolerance: Some({})),",

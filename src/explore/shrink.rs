@@ -88,6 +88,11 @@ fn candidates(case: &Case) -> Vec<Case> {
         c.rate = (case.rate / 2.0 * 1000.0).round() / 1000.0;
         out.push(c);
     }
+    if case.checkpoint != Default::default() {
+        let mut c = case.clone();
+        c.checkpoint = Default::default();
+        out.push(c);
+    }
     if case.load != 1.0 {
         let mut c = case.clone();
         c.load = 1.0;

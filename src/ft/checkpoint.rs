@@ -39,6 +39,47 @@ pub struct CheckpointConfig {
     /// Whether a failure rolls back every instance or only the failed ones (strategies
     /// other than `None` decide for themselves).
     pub rollback: super::RollbackScope,
+    /// How barriers meet at instances with several inputs.
+    pub barriers: BarrierMode,
+    /// Aligned barriers older than this switch to unaligned.
+    pub aligned_timeout: Option<SimDuration>,
+    /// A checkpoint not complete this long after its start expires.
+    pub timeout: Option<SimDuration>,
+    /// Expired checkpoints in a row tolerated before a failover (`None`: any number).
+    pub tolerable_failed: Option<u32>,
+    /// Least time between a checkpoint's end and the next one's start.
+    pub min_pause: SimDuration,
+}
+
+/// Barrier handling at an instance with several input channels.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BarrierMode {
+    /// Counted: an input's events after its barrier may be processed before the snapshot,
+    /// so a rollback replays some events whose effect the restored state already holds.
+    #[default]
+    AtLeastOnce,
+    /// Aligned: an input whose barrier arrived is blocked until every input's barrier has
+    /// (the snapshot holds exactly the events before the barriers).
+    Aligned,
+    /// Unaligned: the first barrier overtakes the instance's buffered input and output,
+    /// which are stored with the snapshot and restored on rollback.
+    Unaligned,
+}
+
+impl BarrierMode {
+    /// Name in results.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::AtLeastOnce => "at-least-once",
+            Self::Aligned => "aligned",
+            Self::Unaligned => "unaligned",
+        }
+    }
+
+    /// Whether a restored checkpoint reflects exactly the events before its barriers.
+    pub fn exactly_once(self) -> bool {
+        self != Self::AtLeastOnce
+    }
 }
 
 impl CheckpointConfig {
@@ -74,6 +115,13 @@ pub struct CheckpointCoordinator {
     last_complete_started: Option<SimTime>,
     completed: u32,
     aborted: u32,
+    /// Checkpoints that expired (aborted by `timeout`), and how many in a row lately.
+    expired: u32,
+    failed_in_a_row: u32,
+    /// When the last checkpoint ended (completed, aborted or expired), for `min_pause`.
+    last_end: Option<SimTime>,
+    /// Start-to-completion time of every completed checkpoint \[s\], in order.
+    durations: Vec<f64>,
 }
 
 impl CheckpointCoordinator {
@@ -87,7 +135,18 @@ impl CheckpointCoordinator {
             last_complete_started: None,
             completed: 0,
             aborted: 0,
+            expired: 0,
+            failed_in_a_row: 0,
+            last_end: None,
+            durations: Vec::new(),
         }
+    }
+
+    /// When the next checkpoint may start at the earliest, given a least pause between one
+    /// checkpoint's end and the next one's start.
+    pub fn may_start_at(&self, min_pause: SimDuration) -> SimTime {
+        self.last_end
+            .map_or(SimTime::ZERO, |end| end.saturating_add(min_pause))
     }
 
     /// Starts the next checkpoint unless one is in progress; returns its id.
@@ -122,16 +181,48 @@ impl CheckpointCoordinator {
         }
         self.last_complete = Some((checkpoint, now));
         self.last_complete_started = Some(p.started);
+        self.durations.push((now - p.started).as_secs_f64());
         self.in_progress = None;
         self.completed += 1;
+        self.failed_in_a_row = 0;
+        self.last_end = Some(now);
         true
     }
 
-    /// Abandons the checkpoint in progress (a rollback started).
-    pub fn abort(&mut self) {
+    /// Abandons the checkpoint in progress (a rollback started) at `now`.
+    pub fn abort(&mut self, now: SimTime) {
         if self.in_progress.take().is_some() {
             self.aborted += 1;
+            self.last_end = Some(now);
         }
+    }
+
+    /// Checkpoint `checkpoint` reached its timeout at `now`: if it is still in progress it
+    /// expires (aborted, and counted as a failed checkpoint). Returns the failed
+    /// checkpoints in a row, or `None` if it had ended already.
+    pub fn expire(&mut self, checkpoint: u32, now: SimTime) -> Option<u32> {
+        if self.in_progress() != Some(checkpoint) {
+            return None;
+        }
+        self.abort(now);
+        self.expired += 1;
+        self.failed_in_a_row += 1;
+        Some(self.failed_in_a_row)
+    }
+
+    /// A failover answered the failed checkpoints: the count in a row starts again.
+    pub fn failed_answered(&mut self) {
+        self.failed_in_a_row = 0;
+    }
+
+    /// Checkpoints that expired.
+    pub fn expired(&self) -> u32 {
+        self.expired
+    }
+
+    /// Start-to-completion time of every completed checkpoint \[s\].
+    pub fn durations(&self) -> &[f64] {
+        &self.durations
     }
 
     /// The in-progress checkpoint if it is `checkpoint` and started at or before `deadline`:
@@ -201,10 +292,36 @@ mod tests {
     fn abort_discards_the_checkpoint_in_progress() {
         let mut c = CheckpointCoordinator::new(1);
         let id = c.start(t(0.0)).unwrap();
-        c.abort();
+        c.abort(t(0.5));
         assert!(!c.ack(id, 0, t(0.1)));
         assert_eq!(c.last_complete(), None);
         assert_eq!(c.counts(), (0, 1));
+    }
+
+    #[test]
+    fn an_expired_checkpoint_counts_as_failed_until_one_completes() {
+        let mut c = CheckpointCoordinator::new(1);
+        let a = c.start(t(0.0)).unwrap();
+        assert_eq!(c.expire(a, t(1.0)), Some(1));
+        assert_eq!(c.expire(a, t(1.5)), None, "expires once");
+        assert_eq!(
+            c.may_start_at(SimDuration::from_millis(500)),
+            t(1.5),
+            "the pause runs from the end"
+        );
+        let b = c.start(t(2.0)).unwrap();
+        assert_eq!(c.expire(b, t(3.0)), Some(2));
+        let d = c.start(t(4.0)).unwrap();
+        assert!(c.ack(d, 0, t(4.25)));
+        assert_eq!(c.durations(), &[0.25]);
+        let e = c.start(t(5.0)).unwrap();
+        assert_eq!(
+            c.expire(e, t(6.0)),
+            Some(1),
+            "a completion resets the count"
+        );
+        assert_eq!(c.expired(), 3);
+        assert_eq!(c.counts(), (1, 3));
     }
 
     #[test]
@@ -216,6 +333,11 @@ mod tests {
             mode: SnapshotMode::Async,
             watchdog: None,
             rollback: super::super::RollbackScope::Global,
+            barriers: BarrierMode::AtLeastOnce,
+            aligned_timeout: None,
+            timeout: None,
+            tolerable_failed: None,
+            min_pause: SimDuration::ZERO,
         };
         assert_eq!(cfg.snapshot_time(500_000), SimDuration::from_millis(500));
         assert_eq!(cfg.restore_time(500_000), SimDuration::from_millis(250));

@@ -285,6 +285,11 @@ pub(crate) mod test_support {
             mode: SnapshotMode::Async,
             watchdog: None,
             rollback: RollbackScope::Global,
+            barriers: crate::ft::BarrierMode::AtLeastOnce,
+            aligned_timeout: None,
+            timeout: None,
+            tolerable_failed: None,
+            min_pause: SimDuration::ZERO,
         }
     }
 

@@ -46,6 +46,8 @@ pub enum EpisodeKind {
     FalseFailover,
     /// An instance hung (stopped serving while its node kept heartbeating).
     Hang,
+    /// More checkpoints failed in a row than tolerated: the job failed over.
+    CheckpointFailover,
 }
 
 impl EpisodeKind {
@@ -56,6 +58,7 @@ impl EpisodeKind {
             Self::InstanceCrash => "instance-crash",
             Self::FalseFailover => "false-failover",
             Self::Hang => "hang",
+            Self::CheckpointFailover => "checkpoint-failover",
         }
     }
 }
@@ -267,7 +270,9 @@ impl AvailabilityTracker {
         };
         AvailabilitySummary {
             system: 1.0 - self.system_down.as_secs_f64() / window,
-            mean_partition: 1.0 - mean_down / window,
+            // Each partition is down at most the whole window; the float mean of such times
+            // may exceed it by a rounding step.
+            mean_partition: (1.0 - mean_down / window).max(0.0),
             system_down_s: self.system_down.as_secs_f64(),
             suspicions: self.suspicions,
             false_suspicions: self.false_suspicions,

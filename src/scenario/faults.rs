@@ -11,8 +11,9 @@ use crate::fault::{
     FaultEvent, FaultModelConfig, FaultSetup, LinkSpike, MAX_FAULTS_PER_MODEL, NetworkPartition,
 };
 use crate::ft::{
-    ActiveReplication, CheckpointConfig, DetectorConfig, FaultTolerance, NoReplication,
-    PassiveReplication, Replication, RollbackScope, SnapshotMode, StandbySync, UpstreamBackup,
+    ActiveReplication, BarrierMode, CheckpointConfig, DetectorConfig, FaultTolerance,
+    NoReplication, PassiveReplication, Replication, RollbackScope, SnapshotMode, StandbySync,
+    UpstreamBackup,
 };
 use crate::model::{Cluster, DurationDist, Graph, NodeId, OperatorKind};
 use crate::sim::{SimDuration, SimTime};
@@ -871,7 +872,54 @@ pub(super) fn build_fault_tolerance(
                 "the checkpoint watchdog runs on a coordinator node; name one",
             );
         }
+        let duration_ok = |v: f64| v.is_finite() && v > 0.0 && v <= 1e8;
+        if let Some(t) = c.timeout_s {
+            p.require(
+                duration_ok(t),
+                format!("{cpath}.timeout_s"),
+                format!("is {t}; must be a positive time in seconds"),
+            );
+        }
+        if let Some(t) = c.aligned_timeout_ms {
+            p.require(
+                t.is_finite() && (0.0..=1e11).contains(&t),
+                format!("{cpath}.aligned_timeout_ms"),
+                format!("is {t}; must be 0 (always unaligned) or a positive time in milliseconds"),
+            );
+            p.require(
+                c.barriers == BarrierSpec::Aligned,
+                format!("{cpath}.aligned_timeout_ms"),
+                "switches aligned barriers to unaligned; it needs `barriers: Aligned`",
+            );
+        }
+        p.require(
+            c.min_pause_s.is_finite() && (0.0..=1e8).contains(&c.min_pause_s),
+            format!("{cpath}.min_pause_s"),
+            format!(
+                "is {}; must be 0 or a positive time in seconds",
+                c.min_pause_s
+            ),
+        );
+        if c.tolerable_failed_checkpoints.is_some() && c.timeout_s.is_none() {
+            p.push(
+                format!("{cpath}.tolerable_failed_checkpoints"),
+                "counts checkpoints that expired, and without `timeout_s` none ever does; set \\
+                 timeout_s too",
+            );
+        }
         CheckpointConfig {
+            barriers: match c.barriers {
+                BarrierSpec::AtLeastOnce => BarrierMode::AtLeastOnce,
+                BarrierSpec::Aligned => BarrierMode::Aligned,
+                BarrierSpec::Unaligned => BarrierMode::Unaligned,
+            },
+            aligned_timeout: c.aligned_timeout_ms.map(SimDuration::from_millis_f64),
+            timeout: c
+                .timeout_s
+                .filter(|t| duration_ok(*t))
+                .map(SimDuration::from_secs_f64),
+            tolerable_failed: c.tolerable_failed_checkpoints,
+            min_pause: SimDuration::from_secs_f64(c.min_pause_s.clamp(0.0, 1e8)),
             interval: SimDuration::from_secs_f64(c.interval_s),
             snapshot_bytes_per_s: c.snapshot_mbps * 1e6 / 8.0,
             restore_bytes_per_s: c.restore_mbps * 1e6 / 8.0,

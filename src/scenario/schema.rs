@@ -689,6 +689,51 @@ pub struct CheckpointSpec {
     /// `Global` or `Local` rollback.
     #[serde(default)]
     pub rollback: RollbackSpec,
+    /// How barriers meet at an instance with several inputs: `AtLeastOnce` (counted, the
+    /// default), `Aligned` (exactly-once) or `Unaligned` (exactly-once, barriers overtake
+    /// buffered data, which the snapshot stores).
+    #[serde(default, skip_serializing_if = "BarrierSpec::is_at_least_once")]
+    pub barriers: BarrierSpec,
+    /// With `Aligned`: an instance whose barrier is older than this switches to unaligned
+    /// for that checkpoint (Flink's `aligned-checkpoint-timeout`) \[ms\].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aligned_timeout_ms: Option<f64>,
+    /// A checkpoint not complete this long after it started expires: it is aborted and
+    /// counts as failed \[s\].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_s: Option<f64>,
+    /// Failed (expired) checkpoints in a row tolerated; one more triggers a failover (a
+    /// global rollback, as in Flink). Absent: any number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tolerable_failed_checkpoints: Option<u32>,
+    /// Least time from the end of one checkpoint to the start of the next \[s\].
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub min_pause_s: f64,
+}
+
+/// Barrier handling at instances with several input channels.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BarrierSpec {
+    /// Barriers are counted: input after a channel's barrier is processed before the
+    /// snapshot (Flink's at-least-once mode).
+    #[default]
+    AtLeastOnce,
+    /// A channel whose barrier arrived is blocked until every channel's has (exactly-once).
+    Aligned,
+    /// The first barrier overtakes buffered input and output; the overtaken events are
+    /// stored with the snapshot and restored on rollback (exactly-once).
+    Unaligned,
+}
+
+impl BarrierSpec {
+    /// Whether this is the default, `AtLeastOnce`.
+    pub fn is_at_least_once(&self) -> bool {
+        *self == Self::AtLeastOnce
+    }
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 /// Snapshot modes.

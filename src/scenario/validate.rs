@@ -323,6 +323,9 @@ fn build_variants(
             }
             (ft, _, _) => ft,
         };
+        if let Some(ft) = &fault_tolerance {
+            unaligned_needs_global_rollback(ft, &format!("{path}.fault_tolerance"), p);
+        }
         if let Some(fault_tolerance) = fault_tolerance {
             variants.push(super::Variant {
                 label: v.label.clone(),
@@ -333,12 +336,39 @@ fn build_variants(
     if specs.is_empty()
         && let Some(base) = base
     {
+        unaligned_needs_global_rollback(base, "fault_tolerance", p);
         variants.push(super::Variant {
             label: "base".to_string(),
             fault_tolerance: base.clone(),
         });
     }
     variants
+}
+
+/// Unaligned checkpoints store in-flight data that only a global rollback restores: a
+/// strategy that replays failed instances locally from upstream logs would skip it, and
+/// active copies each store a different in-flight set (restoring one consistent set per
+/// logical instance is not modelled).
+fn unaligned_needs_global_rollback(ft: &crate::ft::FaultTolerance, path: &str, p: &mut Problems) {
+    let Some(c) = &ft.checkpoint else {
+        return;
+    };
+    let unaligned = c.barriers == crate::ft::BarrierMode::Unaligned || c.aligned_timeout.is_some();
+    let strategy = ft.replication.strategy();
+    let global = strategy.replicas() == 1
+        && strategy.label() == "none"
+        && strategy.rollback(c.rollback) == crate::ft::RollbackScope::Global;
+    p.require(
+        !unaligned || global,
+        format!("{path}.checkpoint.barriers"),
+        format!(
+            "unaligned checkpoints (or an aligned timeout) restore in-flight data on a global \\
+             rollback of single copies, which `{}` does not do (it replays locally from \\
+             upstream logs, or runs active copies); use `barriers: Aligned` without \\
+             aligned_timeout_ms, or replication None with rollback: Global",
+            strategy.label()
+        ),
+    );
 }
 
 fn build_link(spec: &mut LinkSpec, base_dir: &Path, path: &str, p: &mut Problems) -> Option<Link> {

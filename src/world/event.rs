@@ -89,6 +89,20 @@ pub enum Event {
         /// Checkpoint number.
         checkpoint: u32,
     },
+    /// The aligned-barrier timeout of a checkpoint expires at an instance.
+    AlignmentTimeout {
+        /// The instance.
+        instance: InstanceId,
+        /// Checkpoint number.
+        checkpoint: u32,
+    },
+    /// A checkpoint's timeout: it expires unless complete.
+    CheckpointExpire {
+        /// Checkpoint number.
+        checkpoint: u32,
+    },
+    /// A checkpoint held back by the least pause between checkpoints may start.
+    CheckpointDeferred,
     /// A flow-control credit announcement reaches the sender of a bounded channel.
     Credit {
         /// The channel (see `world::flow`).

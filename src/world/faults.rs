@@ -117,6 +117,12 @@ impl World<'_> {
     /// state. Returns its cores to its node if the node still runs.
     pub(super) fn crash_instance(&mut self, i: InstanceId, now: SimTime) {
         let state = &mut self.instances[i.index()];
+        // What an alignment held is queued input too; a recording is lost with it.
+        if let Some(a) = state.alignment.take() {
+            for q in a.into_held().into_iter().rev() {
+                state.queue.push_front(q);
+            }
+        }
         let lost = state
             .queue
             .iter()

@@ -186,6 +186,14 @@ impl Flow {
         }
     }
 
+    /// What instance `i`'s output buffer holds, oldest first.
+    pub(super) fn output_buffer(
+        &self,
+        i: InstanceId,
+    ) -> impl Iterator<Item = (InstanceId, DataEvent)> + '_ {
+        self.pending[i.index()].iter().copied()
+    }
+
     /// Whether some sender waits to be drained after the current event.
     #[inline]
     pub(super) fn has_recheck(&self) -> bool {
@@ -648,6 +656,7 @@ impl World<'_> {
                 .queue
                 .iter()
                 .chain(s.slots.iter().flatten().map(|x| &x.queued))
+                .chain(s.alignment.iter().flat_map(|a| a.held()))
             {
                 if q.channel != NO_CHANNEL {
                     outstanding[q.channel as usize] += flow.credits[q.channel as usize]

@@ -41,9 +41,9 @@ impl World<'_> {
         if self.rolls_back_globally() {
             self.global_rollback(cx);
         } else if (self.groups.is_empty() || self.some_unit_lost(true))
-            && let Some(c) = self.checkpoints.as_mut()
+            && self.checkpoints.is_some()
         {
-            c.abort();
+            self.abort_checkpoint(cx);
         }
     }
 
@@ -51,7 +51,7 @@ impl World<'_> {
     pub(super) fn global_rollback(&mut self, cx: &mut Ctx<'_, Event>) {
         let now = cx.now();
         if let Some(c) = self.checkpoints.as_mut() {
-            c.abort();
+            c.abort(now);
         }
         self.recovering = true;
         // The sources' replay covers what was voided from failed senders.
@@ -170,6 +170,7 @@ impl World<'_> {
             return;
         }
         self.recovering = false;
+        self.restore_inflight(cx);
         for s in 0..self.instances.len() {
             if matches!(self.instances[s].op.kind, OperatorKind::Source { .. }) {
                 self.replay(InstanceId(s as u32), cx);

@@ -111,7 +111,7 @@ impl World<'_> {
         units.sort_unstable();
         units.dedup();
         let target = match kind {
-            EpisodeKind::InstanceCrash | EpisodeKind::Hang => {
+            EpisodeKind::InstanceCrash | EpisodeKind::Hang | EpisodeKind::CheckpointFailover => {
                 self.instances[target as usize].logical.0
             }
             EpisodeKind::NodeCrash | EpisodeKind::FalseFailover => target,

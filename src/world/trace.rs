@@ -742,7 +742,7 @@ fn checkpoint_phase(p: u32) -> &'static str {
 }
 
 /// Per [`Event`] variant, in declaration order: its kind and its name in the `event` column.
-const EVENT_NAMES: [(TraceKind, &str); 15] = [
+const EVENT_NAMES: [(TraceKind, &str); 18] = [
     (TraceKind::Data, "source_emit"),
     (TraceKind::Data, "deliver"),
     (TraceKind::Data, "service_done"),
@@ -758,6 +758,9 @@ const EVENT_NAMES: [(TraceKind, &str); 15] = [
     (TraceKind::Detection, "watchdog_check"),
     (TraceKind::Recovery, "restart_done"),
     (TraceKind::Data, "credit"),
+    (TraceKind::Checkpoints, "alignment_timeout"),
+    (TraceKind::Checkpoints, "checkpoint_expire"),
+    (TraceKind::Checkpoints, "checkpoint_deferred"),
 ];
 
 fn event_index(event: &Event) -> u8 {
@@ -777,6 +780,9 @@ fn event_index(event: &Event) -> u8 {
         Event::WatchdogCheck { .. } => 12,
         Event::RestartDone { .. } => 13,
         Event::Credit { .. } => 14,
+        Event::AlignmentTimeout { .. } => 15,
+        Event::CheckpointExpire { .. } => 16,
+        Event::CheckpointDeferred => 17,
     }
 }
 
@@ -865,6 +871,15 @@ impl World<'_> {
                     row.detail = Detail::Stale;
                 }
             }
+            Event::AlignmentTimeout {
+                instance,
+                checkpoint,
+            } => {
+                at(&mut row, instance);
+                row.checkpoint = checkpoint;
+            }
+            Event::CheckpointExpire { checkpoint } => row.checkpoint = checkpoint,
+            Event::CheckpointDeferred => {}
             Event::Credit { channel } => {
                 if let Some((from, _)) = self.credit_ends(channel) {
                     at(&mut row, from);
