@@ -2,14 +2,19 @@
 //!
 //! Every `interval` the coordinator starts checkpoint n (one at a time, as Flink does by
 //! default): it triggers every source, which records its offset and sends barrier n in-band
-//! on every output channel. An instance snapshots its state when barrier n has reached the
-//! head of its queue from every input channel — barrier counting without alignment, Flink's
-//! at-least-once mode: no alignment stalls, and a rollback may deliver duplicates, which the
-//! metrics count. A snapshot takes state size / snapshot bandwidth; in synchronous mode the
+//! on every output channel. How an instance with several inputs meets the barriers is the
+//! [`BarrierMode`]: counted (at-least-once: it snapshots when barrier n has reached the head
+//! of its queue from every input, having processed what other inputs sent after theirs, so a
+//! rollback may deliver duplicates, which the metrics count), aligned (an input whose barrier
+//! was taken is blocked until every input's has come: exactly-once, at the cost of alignment
+//! stalls) or unaligned (the first barrier is taken at once and overtakes buffered data, which
+//! the snapshot stores). A snapshot takes state size / snapshot bandwidth; in synchronous mode the
 //! instance stops processing meanwhile, in asynchronous mode it goes on. Each instance
 //! acknowledges its snapshot to the coordinator; checkpoint n is complete when every
 //! acknowledgement has arrived, and sources may then drop the data before its offsets.
-//! A rollback aborts the checkpoint in progress.
+//! A rollback aborts the checkpoint in progress; so does its `timeout`, and that counts as a
+//! failed checkpoint (beyond `tolerable_failed` in a row the world fails the job over).
+//! `min_pause` keeps the next checkpoint from starting too soon after one ended.
 
 use crate::sim::{SimDuration, SimTime};
 

@@ -1,5 +1,7 @@
-//! Checkpoints in the world: triggers, in-band barriers, snapshots, acknowledgements and the
-//! checkpoint-progress watchdog. The protocol is described in [`crate::ft::checkpoint`].
+//! Checkpoints in the world: triggers, in-band barriers, snapshots, acknowledgements, the
+//! checkpoint-progress watchdog, expiry and failover, and the barrier modes — counting,
+//! alignment (blocked inputs) and unaligned snapshots with their in-flight data (see
+//! [`Alignment`]). The protocol is described in [`crate::ft::checkpoint`].
 
 use std::collections::VecDeque;
 
