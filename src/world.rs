@@ -406,6 +406,8 @@ pub struct World<'s> {
     /// Extra-latency draws of link spikes (kept apart from restart draws, so that traffic
     /// cannot shift restart delays between variants).
     spike_rng: SimRng,
+    /// The same for credit announcements (flow control shifts no other draw).
+    credit_spike_rng: SimRng,
     /// Heartbeat datagrams and checkpoint control messages sent.
     control_messages: u64,
     /// The checkpoint coordinator, if the variant checkpoints.
@@ -624,6 +626,7 @@ impl<'s> World<'s> {
             suspected: vec![false; scenario.cluster.nodes.len()],
             strategy_rng: seed(Stream::Strategy, 0),
             spike_rng: seed(Stream::Strategy, 2),
+            credit_spike_rng: seed(Stream::Strategy, 3),
             control_messages: 0,
             checkpoints: variant
                 .fault_tolerance
@@ -756,6 +759,7 @@ impl<'s> World<'s> {
 
     /// Source `i` takes `event` into the system: sends it, or keeps it for replay while it is
     /// down or the job rolls back.
+    #[inline(always)]
     fn ingest(&mut self, i: InstanceId, event: DataEvent, cx: &mut Ctx<'_, Event>) {
         let now = cx.now();
         let state = &mut self.instances[i.index()];
@@ -915,6 +919,7 @@ impl<'s> World<'s> {
     }
 
     /// Sink `i` delivers `event` (which took credit on `channel`).
+    #[inline(always)]
     fn deliver(&mut self, i: InstanceId, event: DataEvent, channel: u32, cx: &mut Ctx<'_, Event>) {
         let now = cx.now();
         self.recorder.delivered(now, event.created);
@@ -1471,7 +1476,7 @@ fn checkpoint_metrics(
 }
 
 impl Handler<Event> for World<'_> {
-    #[inline]
+    #[inline(always)]
     fn handle(&mut self, event: Event, cx: &mut Ctx<'_, Event>) {
         match event {
             Event::SourceEmit { instance } => self.on_source_emit(instance, cx),

@@ -37,6 +37,9 @@ pub struct Channels {
     /// Separate streams for control datagrams (heartbeats), so that adding a failure
     /// detector never shifts the data path's draws.
     control_rngs: Vec<SimRng>,
+    /// Separate streams for flow-control credit announcements, so that bounding a buffer
+    /// never shifts the draws of heartbeats and checkpoint messages (common random numbers).
+    credit_rngs: Vec<SimRng>,
 }
 
 /// Temporary faults on a link at the moment a message is sent.
@@ -79,6 +82,8 @@ fn lost_transmissions(loss: f64, rng: &mut SimRng) -> u32 {
 
 /// Control streams are numbered after the data streams of every possible node.
 const CONTROL_STREAM_OFFSET: u32 = 1 << 20;
+/// Credit streams after the control streams.
+const CREDIT_STREAM_OFFSET: u32 = 2 << 20;
 
 /// Identifies a link that has carried traffic; what a delivery event carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,6 +113,16 @@ impl Channels {
                         replication,
                         Stream::Network,
                         CONTROL_STREAM_OFFSET + n as u32,
+                    ))
+                })
+                .collect(),
+            credit_rngs: (0..nodes)
+                .map(|n| {
+                    SimRng::seed_from_u64(derive_seed(
+                        master_seed,
+                        replication,
+                        Stream::Network,
+                        CREDIT_STREAM_OFFSET + n as u32,
                     ))
                 })
                 .collect(),
@@ -151,10 +166,38 @@ impl Channels {
         now: SimTime,
         condition: &LinkCondition,
     ) -> SimTime {
+        self.send_small(network, (from, to), now, condition, false)
+    }
+
+    /// Arrival time of a flow-control credit announcement: like [`Channels::send_control`],
+    /// drawn from the credit streams.
+    pub fn send_credit(
+        &mut self,
+        network: &Network,
+        from: NodeId,
+        to: NodeId,
+        now: SimTime,
+        condition: &LinkCondition,
+    ) -> SimTime {
+        self.send_small(network, (from, to), now, condition, true)
+    }
+
+    fn send_small(
+        &mut self,
+        network: &Network,
+        (from, to): (NodeId, NodeId),
+        now: SimTime,
+        condition: &LinkCondition,
+        credit: bool,
+    ) -> SimTime {
         let link = network.link(from, to);
         let rto = link.retransmit_timeout.as_nanos().max(1);
         let (first_try, _) = first_possible_try(now, rto, condition);
-        let rng = &mut self.control_rngs[from.index()];
+        let rng = if credit {
+            &mut self.credit_rngs[from.index()]
+        } else {
+            &mut self.control_rngs[from.index()]
+        };
         let loss = 1.0 - (1.0 - link.loss) * (1.0 - condition.extra_loss);
         let lost = u64::from(lost_transmissions(loss, rng));
         first_try

@@ -67,6 +67,17 @@ impl World<'_> {
     /// Partitions and spikes affecting the link from `a` to `b` now.
     #[inline]
     pub(super) fn link_condition(&mut self, a: NodeId, b: NodeId) -> LinkCondition {
+        self.condition_drawn(a, b, false)
+    }
+
+    /// [`Self::link_condition`] for a credit announcement: spike latency from its own
+    /// stream, so that flow control shifts no other draw.
+    pub(super) fn credit_link_condition(&mut self, a: NodeId, b: NodeId) -> LinkCondition {
+        self.condition_drawn(a, b, true)
+    }
+
+    #[inline]
+    fn condition_drawn(&mut self, a: NodeId, b: NodeId, credit: bool) -> LinkCondition {
         if !self.network_degraded {
             return LinkCondition::default();
         }
@@ -83,7 +94,12 @@ impl World<'_> {
             if self.spike_active[k] && spike.affects(a, b) {
                 condition.extra_loss =
                     1.0 - (1.0 - condition.extra_loss) * (1.0 - spike.extra_loss);
-                let extra = spike.extra_latency.sample(&mut self.spike_rng);
+                let rng = if credit {
+                    &mut self.credit_spike_rng
+                } else {
+                    &mut self.spike_rng
+                };
+                let extra = spike.extra_latency.sample(rng);
                 condition.extra_latency = condition.extra_latency.saturating_add_duration(extra);
             }
         }

@@ -355,7 +355,15 @@ impl World<'_> {
         } else {
             let credit = &mut flow.credits[channel as usize];
             credit.granting = std::mem::take(&mut credit.owed);
-            let arrival = self.control_arrival(at, to, cx.now());
+            self.control_messages += 1;
+            let condition = self.credit_link_condition(at, to);
+            let arrival = self.channels.send_credit(
+                &self.scenario.cluster.network,
+                at,
+                to,
+                cx.now(),
+                &condition,
+            );
             cx.schedule_at(arrival, Event::Credit { channel });
         }
     }
