@@ -14,6 +14,7 @@ pub mod availability;
 mod charts;
 pub mod checkpointing;
 pub mod detection;
+pub mod flow;
 pub mod hwang;
 pub mod presets;
 pub mod queues;
@@ -67,6 +68,8 @@ pub enum Group {
     Trend,
     /// Real engines' failure-detection defaults.
     Presets,
+    /// Credit-based flow control against M/M/1/K and overload.
+    Flow,
 }
 
 impl Group {
@@ -80,6 +83,7 @@ impl Group {
             Self::Recovery => "Recovery time",
             Self::Trend => "A published trend (Hwang et al., ICDE 2005)",
             Self::Presets => "Real systems' detection defaults",
+            Self::Flow => "Flow control",
         }
     }
 }
@@ -312,6 +316,7 @@ pub fn run(setup: &Setup) -> Result<Outcome, ValidateError> {
         .charts
         .extend(charts::availability(setup, &unavailability)?);
     outcome.checks.extend(detection::checks(setup)?);
+    outcome.checks.extend(flow::checks(setup)?);
     let (checks, paths) = checkpointing::checks(setup)?;
     outcome.checks.extend(checks);
     outcome.charts.extend(paths);
