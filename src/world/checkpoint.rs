@@ -195,12 +195,19 @@ impl World<'_> {
             .as_mut()
             .expect("triggers go to sources");
         src.offsets.push((checkpoint, offset));
-        self.forward_barrier(i, checkpoint, cx);
+        self.forward_barrier(i, checkpoint, false, cx);
         self.send_ack(i, checkpoint, cx);
     }
 
     /// Sends barrier `checkpoint` to every downstream instance this one can send to.
-    fn forward_barrier(&mut self, i: InstanceId, checkpoint: u32, cx: &mut Ctx<'_, Event>) {
+    /// With `ahead` (unaligned), ahead of `i`'s output buffer.
+    fn forward_barrier(
+        &mut self,
+        i: InstanceId,
+        checkpoint: u32,
+        ahead: bool,
+        cx: &mut Ctx<'_, Event>,
+    ) {
         let op = self.instances[i.index()].op;
         let index = self.instances[i.index()].index;
         if let Some(log) = self.instances[i.index()].log.as_mut() {
@@ -216,7 +223,20 @@ impl World<'_> {
             };
             let b = barrier(checkpoint, barrier_channel(logical, k), cx.now());
             for to in targets {
-                self.send(i, to, b, cx);
+                if !ahead {
+                    self.send(i, to, b, cx);
+                    continue;
+                }
+                // Unaligned: barriers need no credit and overtake buffered output.
+                let copies = self.groups.get(to.index()).map_or(1, Vec::len);
+                for c in 0..copies {
+                    let target = if copies > 1 {
+                        self.groups[to.index()][c]
+                    } else {
+                        to
+                    };
+                    self.transmit(i, target, b, cx);
+                }
             }
         }
     }
@@ -325,7 +345,7 @@ impl World<'_> {
                 state.paused = true;
                 state.refresh_serving();
             }
-            SnapshotMode::Async => self.forward_barrier(i, checkpoint, cx),
+            SnapshotMode::Async => self.forward_barrier(i, checkpoint, false, cx),
         }
         cx.schedule_in(
             duration,
@@ -366,7 +386,7 @@ impl World<'_> {
         if std::mem::replace(&mut state.paused, false) {
             state.refresh_serving();
             let node = state.node;
-            self.forward_barrier(i, checkpoint, cx);
+            self.forward_barrier(i, checkpoint, false, cx);
             if self.nodes[node.index()].up {
                 self.wake(i, node, cx);
             }
@@ -950,7 +970,7 @@ impl World<'_> {
                 .output
                 .extend(flow.output_buffer(i).filter(|(_, e)| e.id != BARRIER_ID));
         }
-        self.forward_barrier_ahead(i, checkpoint, cx);
+        self.forward_barrier(i, checkpoint, true, cx);
         let config = self
             .ft
             .checkpoint
@@ -1022,37 +1042,6 @@ impl World<'_> {
             .inflight
             .push((checkpoint, a.inflight));
         self.send_ack(i, checkpoint, cx);
-    }
-
-    /// Sends barrier `checkpoint` from `i` to every downstream instance ahead of `i`'s output
-    /// buffer (unaligned: barriers need no credit and overtake buffered output).
-    fn forward_barrier_ahead(&mut self, i: InstanceId, checkpoint: u32, cx: &mut Ctx<'_, Event>) {
-        let op = self.instances[i.index()].op;
-        let index = self.instances[i.index()].index;
-        if let Some(log) = self.instances[i.index()].log.as_mut() {
-            log.mark(checkpoint);
-        }
-        let logical = self.instances[i.index()].logical;
-        for (k, &edge_id) in op.outputs.iter().enumerate() {
-            let edge = &self.scenario.graph.edges[edge_id.index()];
-            let to_op = self.scenario.graph.operator(edge.to);
-            let targets: Vec<InstanceId> = match edge.routing {
-                Routing::Forward => vec![to_op.instance(index)],
-                _ => to_op.instances().collect(),
-            };
-            let b = barrier(checkpoint, barrier_channel(logical, k), cx.now());
-            for to in targets {
-                let copies = self.groups.get(to.index()).map_or(1, Vec::len);
-                for c in 0..copies {
-                    let target = if copies > 1 {
-                        self.groups[to.index()][c]
-                    } else {
-                        to
-                    };
-                    self.transmit(i, target, b, cx);
-                }
-            }
-        }
     }
 
     /// Ends instance `i`'s alignment without a snapshot (its checkpoint was given up):
