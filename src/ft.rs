@@ -11,6 +11,7 @@
 pub mod checkpoint;
 pub mod detector;
 pub mod replication;
+pub mod sink;
 
 pub use checkpoint::{BarrierMode, CheckpointConfig, CheckpointCoordinator, SnapshotMode};
 pub use detector::{FailureDetector, HeartbeatDetector, PhiAccrualDetector};
@@ -18,6 +19,7 @@ pub use replication::{
     ActiveReplication, Condition, NoReplication, PassiveReplication, RecoverySemantics,
     Replication, ReplicationStrategy, RollbackScope, StandbySync, UpstreamBackup,
 };
+pub use sink::SinkCommit;
 
 use crate::model::{DurationDist, NodeId};
 use crate::sim::SimDuration;
@@ -89,6 +91,8 @@ pub struct FaultTolerance {
     pub checkpoint: Option<CheckpointConfig>,
     /// What stands by for each instance and how a failed one is replaced.
     pub replication: Replication,
+    /// How sinks make their deliveries visible.
+    pub sink: SinkCommit,
     /// A deliberate defect, for checking that the explorer catches one; never set by a
     /// scenario file.
     pub sabotage: Option<Sabotage>,
@@ -117,6 +121,21 @@ impl Sabotage {
     }
 }
 
+impl FaultTolerance {
+    /// The end-to-end guarantee under `condition`: the strategy's, strengthened to
+    /// exactly-once by consistent barriers and an idempotent or transactional sink (see
+    /// [`sink::end_to_end`]).
+    pub fn guarantee(&self, condition: Condition) -> RecoverySemantics {
+        let strategy = self.replication.strategy();
+        let checkpoints = self.checkpoint.is_some();
+        sink::end_to_end(
+            strategy.guarantee(condition, checkpoints),
+            self.checkpoint.as_ref().map(|c| c.barriers),
+            self.sink,
+        )
+    }
+}
+
 impl Default for FaultTolerance {
     fn default() -> Self {
         Self {
@@ -126,6 +145,7 @@ impl Default for FaultTolerance {
             restart: DurationDist::Const(SimDuration::ZERO),
             checkpoint: None,
             replication: Replication::default(),
+            sink: SinkCommit::AtLeastOnce,
             sabotage: None,
         }
     }

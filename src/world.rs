@@ -25,6 +25,7 @@ mod logs;
 mod recovery;
 mod replicas;
 mod run;
+mod sink;
 mod trace;
 
 use std::collections::VecDeque;
@@ -49,6 +50,7 @@ use crate::fault::FaultPlan;
 use crate::ft::replication::StateSource;
 use crate::ft::{
     CheckpointCoordinator, FailureDetector, FaultTolerance, ReplicationStrategy, RollbackScope,
+    SinkCommit,
 };
 use crate::metrics::{Conservation, DeliveryLedger, Recorder, ReplicationSummary};
 use crate::model::{
@@ -455,6 +457,9 @@ pub struct World<'s> {
     checkpoint_failovers: u32,
     /// A checkpoint start waits for the least pause to end.
     checkpoint_deferred: bool,
+    /// Sink commit and the visible ledger, when some variant of the scenario has a sink
+    /// other than at-least-once.
+    sinks: Option<sink::Sinks>,
 }
 
 impl<'s> World<'s> {
@@ -665,7 +670,23 @@ impl<'s> World<'s> {
             checkpoint_inflight_bytes: 0,
             checkpoint_failovers: 0,
             checkpoint_deferred: false,
+            sinks: None,
         };
+        if scenario
+            .variants
+            .iter()
+            .any(|v| v.fault_tolerance.sink != SinkCommit::AtLeastOnce)
+        {
+            let commit = ft.sink;
+            world.sinks = Some(sink::Sinks::new(
+                commit,
+                instances_len,
+                world.ledger.enabled(),
+            ));
+            world
+                .recorder
+                .track_visible(commit == SinkCommit::Transactional);
+        }
         for i in 0..world.instances.len() {
             world.instances[i].log = world.new_log(world.instances[i].op);
         }
@@ -924,6 +945,7 @@ impl<'s> World<'s> {
         let now = cx.now();
         self.recorder.delivered(now, event.created);
         self.ledger.processed(event.id, event.created, now);
+        self.sink_write(i, event, now);
         if self.catching_up > 0 {
             if self.local {
                 self.instance_caught_up(i, event.created, now);
@@ -1085,6 +1107,7 @@ impl<'s> World<'s> {
                     self.release_if(q.channel, q.event.bytes, cx);
                 }
                 self.recorder.lost_at_instance(i.index(), cx.now(), 1);
+                self.sink_dead_letter(id);
                 let logical = self.instances[i.index()].logical.index();
                 let replicated = self.groups.get(logical).is_some_and(|g| g.len() > 1);
                 self.ledger_absorbed(id, created, replicated, cx.now());
@@ -1164,6 +1187,7 @@ impl<'s> World<'s> {
         // Copies of one replicated instance all fold the event in: the ledger counts it once.
         let logical = self.instances[i.index()].logical.index();
         let replicated = self.groups.get(logical).is_some_and(|g| g.len() > 1);
+        let deterministic = self.sinks.is_some();
         let state = &mut self.instances[i.index()];
         match &op.kind {
             OperatorKind::Map {
@@ -1176,8 +1200,10 @@ impl<'s> World<'s> {
                 } else {
                     // floor(s) outputs, plus one more with probability frac(s): mean s.
                     let whole = selectivity.floor();
-                    // Copies must agree on what an event produces: they draw from its id.
-                    let u = if replicated {
+                    // Copies must agree on what an event produces, and so must a replay
+                    // behind an exactly-once sink (its aborted output is written again only
+                    // if the replay produces it again): they draw from its id.
+                    let u = if replicated || deterministic {
                         (splitmix64(event.id ^ 0x5e1e_c71f) >> 11) as f64 / (1u64 << 53) as f64
                     } else {
                         unit_draw(&mut state.rng)
@@ -1344,7 +1370,15 @@ impl<'s> World<'s> {
         }
         // Cut off the wire, waiting for their sender's replacement to send them again.
         pending.extend(self.resend.iter().map(|&(_, _, e)| e.id));
-        let losses = self.ledger.losses(&pending, end);
+        pending.extend(self.sink_pending());
+        let mut losses = self.ledger.losses(&pending, end);
+        pending.sort_unstable();
+        losses.extend(
+            self.sink_losses(&pending)
+                .into_iter()
+                .map(|(_, created, at)| (created, at)),
+        );
+        losses.sort_unstable();
         let lost = losses.len() as u64;
         // Service still in progress at the end is busy time too (otherwise utilisation and
         // CPU-seconds would lose about ρ·E[S] per instance).
@@ -1410,6 +1444,8 @@ impl<'s> World<'s> {
         operator_metrics.push(("network_messages".to_string(), self.network_messages as f64));
         operator_metrics.push(("network_bytes".to_string(), self.network_bytes as f64));
         operator_metrics.extend(self.flow_metrics(end, window_s));
+        operator_metrics.extend(self.sink_metrics());
+        let visible_duplicates = self.visible_duplicate_times().to_vec();
         let mut summary = self.recorder.finish(
             on_wire + in_instances + awaiting,
             operator_metrics,
@@ -1419,6 +1455,7 @@ impl<'s> World<'s> {
             &mut summary.episodes,
             &losses,
             self.ledger.duplicate_times(),
+            &visible_duplicates,
         );
         if summary.conservation.holds() {
             Ok(summary)
@@ -1521,6 +1558,10 @@ impl Handler<Event> for World<'_> {
                 checkpoint,
             } => self.on_checkpoint_ack(instance, checkpoint, cx),
             Event::WatchdogCheck { checkpoint } => self.on_watchdog_check(checkpoint, cx),
+            Event::SinkCommit {
+                instance,
+                checkpoint,
+            } => self.on_sink_commit(instance, checkpoint, cx.now()),
         }
         if let Some(flow) = &self.flow
             && flow.has_recheck()

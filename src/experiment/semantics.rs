@@ -34,6 +34,8 @@ pub struct ConditionCheck {
     pub lost: u64,
     /// Source events duplicated, blamed on these episodes.
     pub duplicated: u64,
+    /// Source events a sink made visible twice, blamed on these episodes.
+    pub visible_duplicated: u64,
 }
 
 /// An episode whose loss or duplicates its guarantee does not allow.
@@ -57,6 +59,8 @@ pub struct Violation {
     pub lost: u64,
     /// Source events duplicated, blamed on it.
     pub duplicated: u64,
+    /// Source events a sink made visible twice, blamed on it.
+    pub visible_duplicated: u64,
 }
 
 impl fmt::Display for Violation {
@@ -64,14 +68,15 @@ impl fmt::Display for Violation {
         if self.kind == "before-any-fault" {
             write!(
                 f,
-                "variant {} replication {}: {} lost and {} duplicated before any fault",
-                self.variant, self.replication, self.lost, self.duplicated
+                "variant {} replication {}: {} lost, {} duplicated and {} visible twice \
+                 before any fault",
+                self.variant, self.replication, self.lost, self.duplicated, self.visible_duplicated
             )
         } else {
             write!(
                 f,
                 "variant {} replication {}: {} of {} at {:.3} s ({} condition, guarantees {}) \
-                 lost {} and duplicated {}",
+                 lost {}, duplicated {} and made {} visible twice",
                 self.variant,
                 self.replication,
                 self.kind,
@@ -80,7 +85,8 @@ impl fmt::Display for Violation {
                 self.condition.label(),
                 self.guarantee.label(),
                 self.lost,
-                self.duplicated
+                self.duplicated,
+                self.visible_duplicated
             )
         }
     }
@@ -148,24 +154,24 @@ impl RunResult {
             .map(|(v, cell)| {
                 let ft = &v.fault_tolerance;
                 let strategy = ft.replication.strategy();
-                let checkpoints = ft.checkpoint.is_some();
                 let mut conditions: Vec<ConditionCheck> = Condition::ALL
                     .iter()
                     .map(|&condition| ConditionCheck {
                         condition,
                         text: strategy.condition_text(condition),
-                        guarantee: strategy.guarantee(condition, checkpoints),
+                        guarantee: ft.guarantee(condition),
                         episodes: 0,
                         with_loss: 0,
                         with_duplicates: 0,
                         lost: 0,
                         duplicated: 0,
+                        visible_duplicated: 0,
                     })
                     .collect();
                 let mut violations = Vec::new();
                 for (r, rep) in cell.replications.iter().enumerate() {
                     let u = rep.unblamed;
-                    if u.lost > 0 || u.duplicated > 0 {
+                    if u.lost > 0 || u.duplicated > 0 || u.visible_duplicated > 0 {
                         violations.push(Violation {
                             variant: cell.label.clone(),
                             replication: r as u32,
@@ -176,6 +182,7 @@ impl RunResult {
                             guarantee: RecoverySemantics::Precise,
                             lost: u.lost,
                             duplicated: u.duplicated,
+                            visible_duplicated: u.visible_duplicated,
                         });
                     }
                     for e in &rep.episodes {
@@ -185,7 +192,11 @@ impl RunResult {
                         c.with_duplicates += usize::from(e.duplicated > 0);
                         c.lost += e.lost;
                         c.duplicated += e.duplicated;
-                        if !c.guarantee.allows(e.lost, e.duplicated) {
+                        c.visible_duplicated += e.visible_duplicated;
+                        if !c
+                            .guarantee
+                            .allows(e.lost, e.duplicated, e.visible_duplicated)
+                        {
                             violations.push(Violation {
                                 variant: cell.label.clone(),
                                 replication: r as u32,
@@ -196,6 +207,7 @@ impl RunResult {
                                 guarantee: c.guarantee,
                                 lost: e.lost,
                                 duplicated: e.duplicated,
+                                visible_duplicated: e.visible_duplicated,
                             });
                         }
                     }
@@ -206,7 +218,7 @@ impl RunResult {
                 SemanticsCheck {
                     variant: cell.label.clone(),
                     strategy: strategy.label(),
-                    declared: strategy.semantics(checkpoints),
+                    declared: ft.guarantee(Condition::Primary),
                     conditions,
                     violations,
                     replications_with_loss: lost.iter().filter(|&&x| x > 0.0).count(),

@@ -60,9 +60,20 @@ impl StrategyKind {
         Self::ALL.into_iter().find(|s| s.label() == name)
     }
 
-    /// Whether failures roll the whole job back (what unaligned checkpoints need).
+    /// Whether failures roll the whole job back (what unaligned checkpoints and
+    /// transactional sinks need).
     fn global(self) -> bool {
         matches!(self, Self::CheckpointGlobal)
+    }
+
+    /// The `sink` field for the case's draw (`sink`: 0 at-least-once, 1 idempotent, 2
+    /// transactional, which falls back to idempotent where it is not valid).
+    fn sink(self, sink: u8) -> &'static str {
+        match (sink, self.global()) {
+            (0, _) => "",
+            (2, true) => ", sink: Transactional",
+            _ => ", sink: Idempotent",
+        }
     }
 
     /// The variant's `replication` and checkpoint fields in RON; `extra` adds checkpoint
@@ -286,6 +297,9 @@ pub struct Case {
     pub load: f64,
     /// Barrier mode, timeouts and pause of the checkpoints.
     pub checkpoint: CheckpointExtras,
+    /// 0: at-least-once sink, 1: idempotent, 2: transactional (where the strategy rolls
+    /// back globally; idempotent elsewhere).
+    pub sink: u8,
 }
 
 /// Uniform draw in [lo, hi).
@@ -377,6 +391,7 @@ impl Case {
             push_buffer: None,
             load: 1.0,
             checkpoint: CheckpointExtras::default(),
+            sink: 0,
         };
         let nodes = case.node_names(true);
         for _ in 0..pick(rng, 1, 5) {
@@ -484,6 +499,7 @@ impl Case {
         if unit_draw(rng) < 0.2 {
             x.min_pause_s = r3(uniform(rng, 0.1, 2.0));
         }
+        case.sink = pick(rng, 0, 2) as u8;
         case
     }
 
@@ -634,9 +650,9 @@ impl Case {
         }
         s.push_str("  ],\n");
         let spares = list(&self.node_names(false)[self.workers.len()..]);
-        let ft = |replication: &str, checkpoint: &str| {
+        let ft = |replication: &str, checkpoint: &str, sink: &str| {
             format!(
-                "(coordinator: \"coord\", spares: [{spares}], detector: Heartbeat(interval_ms: {}, timeout_ms: {}), restart_ms: Const({}), checkpoint: {checkpoint}, replication: {replication})",
+                "(coordinator: \"coord\", spares: [{spares}], detector: Heartbeat(interval_ms: {}, timeout_ms: {}), restart_ms: Const({}), checkpoint: {checkpoint}, replication: {replication}{sink})",
                 self.heartbeat_ms, self.timeout_ms, self.restart_ms
             )
         };
@@ -645,7 +661,11 @@ impl Case {
         writeln!(
             s,
             "  fault_tolerance: {},",
-            ft(&base_replication, &base_checkpoint)
+            ft(
+                &base_replication,
+                &base_checkpoint,
+                StrategyKind::CheckpointGlobal.sink(self.sink)
+            )
         )
         .expect("infallible");
         s.push_str("  variants: [\n");
@@ -655,7 +675,7 @@ impl Case {
                 s,
                 "    (label: {:?}, fault_tolerance: Some({})),",
                 st.label(),
-                ft(&replication, &checkpoint)
+                ft(&replication, &checkpoint, st.sink(self.sink))
             )
             .expect("infallible");
         }

@@ -93,6 +93,11 @@ fn candidates(case: &Case) -> Vec<Case> {
         c.checkpoint = Default::default();
         out.push(c);
     }
+    if case.sink != 0 {
+        let mut c = case.clone();
+        c.sink = 0;
+        out.push(c);
+    }
     if case.load != 1.0 {
         let mut c = case.clone();
         c.load = 1.0;

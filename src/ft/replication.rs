@@ -45,6 +45,9 @@ use crate::sim::SimDuration;
 pub enum RecoverySemantics {
     /// Every event is processed exactly once: no loss, no duplicate.
     Precise,
+    /// No loss; events processed since the restored state are processed again, but the
+    /// sink's visible output holds each event once (see [`super::sink`]).
+    ExactlyOnce,
     /// No loss; events processed since the restored state are processed again.
     Rollback,
     /// Events held or sent during the outage may be lost.
@@ -56,6 +59,7 @@ impl RecoverySemantics {
     pub fn label(self) -> &'static str {
         match self {
             Self::Precise => "precise",
+            Self::ExactlyOnce => "exactly-once",
             Self::Rollback => "rollback",
             Self::Gap => "gap",
         }
@@ -88,10 +92,12 @@ impl Condition {
 }
 
 impl RecoverySemantics {
-    /// Whether `lost` lost and `duplicated` duplicated events are allowed.
-    pub fn allows(self, lost: u64, duplicated: u64) -> bool {
+    /// Whether `lost` lost events, `duplicated` events processed twice and `visible`
+    /// events visible twice at a sink are allowed.
+    pub fn allows(self, lost: u64, duplicated: u64, visible: u64) -> bool {
         match self {
             Self::Precise => lost == 0 && duplicated == 0,
+            Self::ExactlyOnce => lost == 0 && visible == 0,
             Self::Rollback => lost == 0,
             Self::Gap => true,
         }

@@ -31,6 +31,8 @@ pub struct Episode {
     pub lost: u64,
     /// Source events processed twice, blamed on this episode.
     pub duplicated: u64,
+    /// Source events a sink made visible twice, blamed on this episode.
+    pub visible_duplicated: u64,
     /// Instances still down for this episode.
     pending: u32,
 }
@@ -190,6 +192,7 @@ impl AvailabilityTracker {
             condition: Condition::Primary,
             lost: 0,
             duplicated: 0,
+            visible_duplicated: 0,
             pending,
         });
     }

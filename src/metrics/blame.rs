@@ -22,10 +22,21 @@ pub struct Unblamed {
     pub lost: u64,
     /// Source events processed twice.
     pub duplicated: u64,
+    /// Source events visible twice at a sink.
+    pub visible_duplicated: u64,
 }
 
-/// Adds to each episode's `lost` and `duplicated` the events blamed on it; `episodes` are in
-/// fault order, `losses` and `duplicates` are (creation, time) pairs of events (any order).
+/// What happened to a blamed event.
+#[derive(Clone, Copy)]
+enum Harm {
+    Lost,
+    Duplicated,
+    VisibleTwice,
+}
+
+/// Adds to each episode's `lost`, `duplicated` and `visible_duplicated` the events blamed on
+/// it; `episodes` are in fault order, `losses`, `duplicates` and `visible` (events a sink
+/// made visible a second time) are (creation, time) pairs of events (any order).
 ///
 /// An event can only be hurt by an incident that was still acting when it was created (its
 /// fault struck before the loss or duplicate, and its recovery — detection, restore, the end
@@ -36,6 +47,7 @@ pub fn blame(
     episodes: &mut [Episode],
     losses: &[(SimTime, SimTime)],
     duplicates: &[(SimTime, SimTime)],
+    visible: &[(SimTime, SimTime)],
 ) -> Unblamed {
     // Incidents as (start, reach, index of the episode that answers for it), by start.
     let mut incidents: Vec<(SimTime, SimTime, usize)> = Vec::new();
@@ -63,7 +75,7 @@ pub fn blame(
         })
         .collect();
     let mut unblamed = Unblamed::default();
-    let mut count = |(created, t): (SimTime, SimTime), episodes: &mut [Episode], lost: bool| {
+    let mut count = |(created, t): (SimTime, SimTime), episodes: &mut [Episode], harm: Harm| {
         let last = incidents.partition_point(|&(start, _, _)| start <= t);
         // The latest incident that fell back and could have touched the event: it began
         // before the loss or duplicate and was still acting when the event was created.
@@ -77,18 +89,31 @@ pub fn blame(
         let answer = fallback
             .or_else(|| last.checked_sub(1).map(|k| incidents[k]))
             .map(|(_, _, e)| e);
-        match answer {
-            Some(e) if lost => episodes[e].lost += 1,
-            Some(e) => episodes[e].duplicated += 1,
-            None if lost => unblamed.lost += 1,
-            None => unblamed.duplicated += 1,
-        }
+        let slot = match answer {
+            Some(e) => {
+                let e = &mut episodes[e];
+                match harm {
+                    Harm::Lost => &mut e.lost,
+                    Harm::Duplicated => &mut e.duplicated,
+                    Harm::VisibleTwice => &mut e.visible_duplicated,
+                }
+            }
+            None => match harm {
+                Harm::Lost => &mut unblamed.lost,
+                Harm::Duplicated => &mut unblamed.duplicated,
+                Harm::VisibleTwice => &mut unblamed.visible_duplicated,
+            },
+        };
+        *slot += 1;
     };
     for &l in losses {
-        count(l, episodes, true);
+        count(l, episodes, Harm::Lost);
     }
     for &d in duplicates {
-        count(d, episodes, false);
+        count(d, episodes, Harm::Duplicated);
+    }
+    for &d in visible {
+        count(d, episodes, Harm::VisibleTwice);
     }
     unblamed
 }
@@ -136,13 +161,24 @@ mod tests {
             &mut e,
             &[(z, t(5.0)), (z, t(10.5)), (z, t(13.0)), (z, t(19.0))],
             &[(t(10.0), t(10.0)), (t(25.0), t(30.0))],
+            &[(t(3.0), t(4.0)), (t(25.0), t(30.0))],
         );
         assert_eq!(
             before,
             Unblamed {
                 lost: 1,
-                duplicated: 0
+                duplicated: 0,
+                visible_duplicated: 1,
             }
+        );
+        // Visible duplicates are blamed like duplicates: 30 s falls to C.
+        assert_eq!(
+            (
+                e[0].visible_duplicated,
+                e[1].visible_duplicated,
+                e[2].visible_duplicated
+            ),
+            (0, 0, 1)
         );
         // 10.5, 13 and 19 fall in the A+B incident and go to B, which fell back.
         assert_eq!((e[0].lost, e[1].lost, e[2].lost), (0, 3, 0));
@@ -156,7 +192,7 @@ mod tests {
     fn an_unfinished_episode_swallows_every_later_fault_into_its_incident() {
         let mut e = episodes();
         // C never recovers: anything after 20 s is C's.
-        blame(&mut e, &[(t(21.0), t(99.0)), (t(21.0), t(100.0))], &[]);
+        blame(&mut e, &[(t(21.0), t(99.0)), (t(21.0), t(100.0))], &[], &[]);
         assert_eq!(e[2].lost, 2);
     }
 
@@ -179,7 +215,7 @@ mod tests {
             Some(t(14.0)),
             "masked: recovered at once"
         );
-        blame(&mut e, &[], &[(t(14.5), t(21.0)), (t(15.0), t(21.0))]);
+        blame(&mut e, &[], &[(t(14.5), t(21.0)), (t(15.0), t(21.0))], &[]);
         // Created after the rollback: the hang's (the last incident before it).
         assert_eq!((e[0].duplicated, e[1].duplicated), (1, 1));
     }
@@ -195,7 +231,7 @@ mod tests {
         a.open_episode(EpisodeKind::NodeCrash, 1, t(13.0), &[1]);
         let mut e = a.finish().episodes;
         // Created before the first fault, duplicated after the masked one.
-        blame(&mut e, &[], &[(t(9.0), t(13.5)), (t(12.5), t(13.5))]);
+        blame(&mut e, &[], &[(t(9.0), t(13.5)), (t(12.5), t(13.5))], &[]);
         assert_eq!((e[0].duplicated, e[1].duplicated), (1, 1));
     }
 }

@@ -139,6 +139,20 @@ impl DeliveryLedger {
         was
     }
 
+    /// Whether source event `id` was processed (false for derived ids and when disabled).
+    #[inline]
+    pub fn contains(&self, id: u64) -> bool {
+        self.enabled
+            && source_of(id).is_some_and(|(instance, seq)| {
+                instance < self.processed.len() && self.is_processed(instance, seq)
+            })
+    }
+
+    /// Whether the ledger records anything.
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
+
     fn is_processed(&self, instance: usize, seq: u64) -> bool {
         self.processed[instance]
             .get((seq / 64) as usize)

@@ -79,6 +79,10 @@ pub struct SeriesPoint {
     pub emitted: u64,
     /// Deliveries later than the SLA's delay objective.
     pub late: u64,
+    /// Events a sink made visible in the bucket (tracked only with sink metrics).
+    pub visible: u64,
+    /// Of those, visible later than the SLA's delay objective.
+    pub visible_late: u64,
 }
 
 impl SeriesPoint {
@@ -161,6 +165,10 @@ impl ReplicationSummary {
 pub struct Recorder {
     config: MetricsConfig,
     delays: DelayHistogram,
+    /// Visible delays (from creation until a sink made the event visible), when tracked.
+    visible: Option<DelayHistogram>,
+    /// The SLA is judged on visible delays (a transactional sink).
+    sla_on_visible: bool,
     series: Vec<SeriesPoint>,
     queues: Vec<QueueStats>,
     counts: Conservation,
@@ -185,6 +193,8 @@ impl Recorder {
         Self {
             config,
             delays: DelayHistogram::new(),
+            visible: None,
+            sla_on_visible: false,
             series: vec![SeriesPoint::default(); buckets as usize],
             queues: vec![
                 QueueStats {
@@ -283,6 +293,29 @@ impl Recorder {
         }
         if self.in_window(now) {
             self.delays.record(delay);
+        }
+    }
+
+    /// Tracks visible delays from now on; `sla_on_visible`: judge the SLA on them (a
+    /// transactional sink, whose output a consumer sees only at commits).
+    pub fn track_visible(&mut self, sla_on_visible: bool) {
+        self.visible = Some(DelayHistogram::new());
+        self.sla_on_visible = sla_on_visible;
+    }
+
+    /// A sink made an event created at `created` visible now.
+    #[inline]
+    pub fn visible(&mut self, now: SimTime, created: SimTime) {
+        let delay = now.saturating_since(created);
+        let late = self.config.sla.is_some_and(|sla| delay > sla);
+        if let Some(b) = self.bucket(now) {
+            b.visible += 1;
+            b.visible_late += u64::from(late);
+        }
+        if self.in_window(now)
+            && let Some(h) = self.visible.as_mut()
+        {
+            h.record(delay);
         }
     }
 
@@ -427,6 +460,15 @@ impl Recorder {
                 self.emitted_in_window as f64 / window_s,
             ),
         ];
+        if let Some(v) = &self.visible {
+            metrics.extend([
+                ("visible_delay_mean_ms".to_string(), v.mean_ms()),
+                ("visible_delay_p50_ms".to_string(), v.quantile_ms(0.5)),
+                ("visible_delay_p95_ms".to_string(), v.quantile_ms(0.95)),
+                ("visible_delay_p99_ms".to_string(), v.quantile_ms(0.99)),
+                ("visible_delay_max_ms".to_string(), v.max_ms()),
+            ]);
+        }
         let (warmup, end) = (self.config.warmup, self.config.end);
         let a = self.availability.finish();
         let in_window: Vec<&Episode> = a
@@ -453,9 +495,12 @@ impl Recorder {
                 .filter_map(|e| e.recovered_at.map(|r| (r - e.fault_at).as_secs_f64()))
                 .collect(),
         );
-        if let Some(sla) =
-            Self::sla_availability(&self.config, &self.series, &a.system_down_intervals)
-        {
+        if let Some(sla) = Self::sla_availability(
+            &self.config,
+            &self.series,
+            &a.system_down_intervals,
+            self.sla_on_visible,
+        ) {
             metrics.push(("availability_sla".to_string(), sla));
         }
         // Phases: detection (fault → suspicion), restore (suspicion, or the fault when
@@ -533,11 +578,13 @@ impl Recorder {
 
     /// SLA availability: the fraction of the window's whole buckets whose p99 delay is
     /// within the SLA — at most 1 % of their deliveries late — and during which no partition
-    /// was down (`down`: the system's down intervals). None without an SLA.
+    /// was down (`down`: the system's down intervals). `on_visible`: judge the visible
+    /// delays instead (what a consumer of a transactional sink sees). None without an SLA.
     fn sla_availability(
         config: &MetricsConfig,
         series: &[SeriesPoint],
         down: &[(SimTime, SimTime)],
+        on_visible: bool,
     ) -> Option<f64> {
         config.sla?;
         let width = config.bucket.as_nanos().max(1);
@@ -554,7 +601,11 @@ impl Recorder {
             );
             let point = &series[b as usize];
             // p99 ≤ SLA exactly when at most 1 % of the deliveries exceed it.
-            let timely = point.late * 100 <= point.delivered;
+            let timely = if on_visible {
+                point.visible_late * 100 <= point.visible
+            } else {
+                point.late * 100 <= point.delivered
+            };
             let stalled = down.iter().any(|&(d0, d1)| d0 < stop && d1 > start);
             met += u64::from(timely && !stalled);
         }

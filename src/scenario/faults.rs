@@ -954,6 +954,11 @@ pub(super) fn build_fault_tolerance(
         restart: restart?,
         checkpoint,
         replication,
+        sink: match spec.sink {
+            SinkSpec::AtLeastOnce => crate::ft::SinkCommit::AtLeastOnce,
+            SinkSpec::Idempotent => crate::ft::SinkCommit::Idempotent,
+            SinkSpec::Transactional => crate::ft::SinkCommit::Transactional,
+        },
         sabotage: crate::ft::Sabotage::from_env(),
     })
 }

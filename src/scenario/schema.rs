@@ -614,6 +614,31 @@ pub struct FaultToleranceSpec {
     /// `Passive` or `UpstreamBackup`.
     #[serde(default)]
     pub replication: ReplicationSpec,
+    /// How sinks make deliveries visible: `AtLeastOnce` (at once, replays visible again;
+    /// the default), `Idempotent` (an id already written is dropped) or `Transactional`
+    /// (visible when the checkpoint covering it completes; needs checkpoints, replication
+    /// `None` and `rollback: Global`).
+    #[serde(default, skip_serializing_if = "SinkSpec::is_at_least_once")]
+    pub sink: SinkSpec,
+}
+
+/// How sinks make their deliveries visible.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SinkSpec {
+    /// Every delivery is visible at once.
+    #[default]
+    AtLeastOnce,
+    /// Upsert by id: a delivery whose id was already written is dropped.
+    Idempotent,
+    /// Two-phase commit: deliveries become visible when their checkpoint completes.
+    Transactional,
+}
+
+impl SinkSpec {
+    /// Whether this is the default, `AtLeastOnce`.
+    pub fn is_at_least_once(&self) -> bool {
+        *self == Self::AtLeastOnce
+    }
 }
 
 /// Replication strategies.
@@ -755,6 +780,7 @@ impl Default for FaultToleranceSpec {
             restart_ms: zero_dist(),
             checkpoint: None,
             replication: ReplicationSpec::None,
+            sink: SinkSpec::AtLeastOnce,
         }
     }
 }

@@ -324,7 +324,7 @@ fn build_variants(
             (ft, _, _) => ft,
         };
         if let Some(ft) = &fault_tolerance {
-            unaligned_needs_global_rollback(ft, &format!("{path}.fault_tolerance"), p);
+            needs_global_rollback(ft, &format!("{path}.fault_tolerance"), p);
         }
         if let Some(fault_tolerance) = fault_tolerance {
             variants.push(super::Variant {
@@ -336,7 +336,7 @@ fn build_variants(
     if specs.is_empty()
         && let Some(base) = base
     {
-        unaligned_needs_global_rollback(base, "fault_tolerance", p);
+        needs_global_rollback(base, "fault_tolerance", p);
         variants.push(super::Variant {
             label: "base".to_string(),
             fault_tolerance: base.clone(),
@@ -348,13 +348,22 @@ fn build_variants(
 /// Unaligned checkpoints store in-flight data that only a global rollback restores: a
 /// strategy that replays failed instances locally from upstream logs would skip it, and
 /// active copies each store a different in-flight set (restoring one consistent set per
-/// logical instance is not modelled).
-fn unaligned_needs_global_rollback(ft: &crate::ft::FaultTolerance, path: &str, p: &mut Problems) {
+/// logical instance is not modelled). A transactional sink's open transactions are aborted
+/// and replayed by a global rollback too; a sink replaced locally would lose them (a
+/// continuous standby replays nothing), and active sinks are not modelled.
+fn needs_global_rollback(ft: &crate::ft::FaultTolerance, path: &str, p: &mut Problems) {
+    let strategy = ft.replication.strategy();
+    let transactional = ft.sink == crate::ft::SinkCommit::Transactional;
     let Some(c) = &ft.checkpoint else {
+        p.require(
+            !transactional,
+            format!("{path}.sink"),
+            "a transactional sink commits when a checkpoint completes; add a `checkpoint` \
+             block, or use `sink: Idempotent`",
+        );
         return;
     };
     let unaligned = c.barriers == crate::ft::BarrierMode::Unaligned || c.aligned_timeout.is_some();
-    let strategy = ft.replication.strategy();
     let global = strategy.replicas() == 1
         && strategy.label() == "none"
         && strategy.rollback(c.rollback) == crate::ft::RollbackScope::Global;
@@ -362,10 +371,20 @@ fn unaligned_needs_global_rollback(ft: &crate::ft::FaultTolerance, path: &str, p
         !unaligned || global,
         format!("{path}.checkpoint.barriers"),
         format!(
-            "unaligned checkpoints (or an aligned timeout) restore in-flight data on a global \\
-             rollback of single copies, which `{}` does not do (it replays locally from \\
-             upstream logs, or runs active copies); use `barriers: Aligned` without \\
+            "unaligned checkpoints (or an aligned timeout) restore in-flight data on a global \
+             rollback of single copies, which `{}` does not do (it replays locally from \
+             upstream logs, or runs active copies); use `barriers: Aligned` without \
              aligned_timeout_ms, or replication None with rollback: Global",
+            strategy.label()
+        ),
+    );
+    p.require(
+        !transactional || global,
+        format!("{path}.sink"),
+        format!(
+            "a transactional sink's open transactions are aborted and replayed by a global \
+             rollback of single copies, which `{}` does not do; use `sink: Idempotent`, or \
+             replication None with rollback: Global",
             strategy.label()
         ),
     );

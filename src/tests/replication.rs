@@ -152,6 +152,11 @@ fn every_strategy_keeps_its_declared_semantics() {
                     RecoverySemantics::Precise => {
                         assert_eq!((e.lost, e.duplicated), (0, 0), "{label} replication {r}")
                     }
+                    RecoverySemantics::ExactlyOnce => assert_eq!(
+                        (e.lost, e.visible_duplicated),
+                        (0, 0),
+                        "{label} replication {r}"
+                    ),
                     RecoverySemantics::Rollback => {
                         assert_eq!(e.lost, 0, "{label} replication {r}")
                     }

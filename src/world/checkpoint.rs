@@ -312,6 +312,7 @@ impl World<'_> {
             state.applied_marks.push((checkpoint, applied));
         }
         if matches!(state.op.kind, OperatorKind::Sink) {
+            self.sink_barrier(i, checkpoint);
             self.send_ack(i, checkpoint, cx);
             return;
         }
@@ -450,6 +451,7 @@ impl World<'_> {
         if !self.groups.is_empty() {
             self.complete_copies_at(checkpoint);
         }
+        self.notify_sinks(checkpoint, cx);
     }
 
     /// Checkpoint-progress watchdog: instances that have not acknowledged `checkpoint` by now
@@ -752,13 +754,31 @@ impl World<'_> {
             return;
         }
         let multi = s.expected_barriers > 1;
-        if let Some(a) = s.alignment.take() {
-            self.alignment_times.push((now - a.started).as_secs_f64());
-            self.release_held(i, a.held, cx);
-        } else if multi {
-            self.alignment_times.push(0.0);
+        let held = match s.alignment.take() {
+            Some(a) => {
+                self.alignment_times.push((now - a.started).as_secs_f64());
+                Some(a.held)
+            }
+            None => {
+                if multi {
+                    self.alignment_times.push(0.0);
+                }
+                None
+            }
+        };
+        if sink {
+            // A sink closes checkpoint n's transaction before it delivers what followed the
+            // barriers: that belongs to the next one.
+            self.barrier_complete(i, checkpoint, cx);
+            if let Some(held) = held {
+                self.release_held(i, held, cx);
+            }
+        } else {
+            if let Some(held) = held {
+                self.release_held(i, held, cx);
+            }
+            self.barrier_complete(i, checkpoint, cx);
         }
-        self.barrier_complete(i, checkpoint, cx);
     }
 
     /// Ends an aligned alignment's hold: what blocked inputs delivered goes back to the front

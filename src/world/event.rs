@@ -108,6 +108,13 @@ pub enum Event {
         /// The channel (see `world::flow`).
         channel: u32,
     },
+    /// The coordinator's notice that a checkpoint completed reaches a sink (it commits).
+    SinkCommit {
+        /// The sink instance.
+        instance: InstanceId,
+        /// Checkpoint number.
+        checkpoint: u32,
+    },
     /// A replacement instance finished starting.
     RestartDone {
         /// The instance.

@@ -53,6 +53,7 @@ impl World<'_> {
         if let Some(c) = self.checkpoints.as_mut() {
             c.abort(now);
         }
+        self.sinks_roll_back(now);
         self.recovering = true;
         // The sources' replay covers what was voided from failed senders.
         self.resend.clear();

@@ -742,7 +742,7 @@ fn checkpoint_phase(p: u32) -> &'static str {
 }
 
 /// Per [`Event`] variant, in declaration order: its kind and its name in the `event` column.
-const EVENT_NAMES: [(TraceKind, &str); 18] = [
+const EVENT_NAMES: [(TraceKind, &str); 19] = [
     (TraceKind::Data, "source_emit"),
     (TraceKind::Data, "deliver"),
     (TraceKind::Data, "service_done"),
@@ -761,6 +761,7 @@ const EVENT_NAMES: [(TraceKind, &str); 18] = [
     (TraceKind::Checkpoints, "alignment_timeout"),
     (TraceKind::Checkpoints, "checkpoint_expire"),
     (TraceKind::Checkpoints, "checkpoint_deferred"),
+    (TraceKind::Checkpoints, "sink_commit"),
 ];
 
 fn event_index(event: &Event) -> u8 {
@@ -783,6 +784,7 @@ fn event_index(event: &Event) -> u8 {
         Event::AlignmentTimeout { .. } => 15,
         Event::CheckpointExpire { .. } => 16,
         Event::CheckpointDeferred => 17,
+        Event::SinkCommit { .. } => 18,
     }
 }
 
@@ -872,6 +874,10 @@ impl World<'_> {
                 }
             }
             Event::AlignmentTimeout {
+                instance,
+                checkpoint,
+            }
+            | Event::SinkCommit {
                 instance,
                 checkpoint,
             } => {
