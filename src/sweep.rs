@@ -745,7 +745,7 @@ fn semantics_table(sweep: &Sweep, points_dir: &Path) -> String {
     for a in &sweep.axes {
         write!(out, "{},", a.path).expect("infallible");
     }
-    out.push_str("variant,strategy,declared,condition,guarantee,replications,episodes,with_loss,with_duplicates,lost,duplicated,violations,holds\n");
+    out.push_str("variant,strategy,declared,condition,guarantee,replications,episodes,with_loss,with_duplicates,lost,duplicated,violations,holds,visible_duplicated\n");
     for k in 0..sweep.points.len() {
         let path = points_dir.join(Sweep::point_dir(k)).join("semantics.csv");
         let Ok(text) = scenario::read_input(&path, scenario::MAX_CSV_BYTES) else {

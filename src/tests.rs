@@ -15,6 +15,7 @@ mod recovery;
 mod replication;
 mod scenario_errors;
 mod scenario_files;
+mod sink;
 mod sweep_errors;
 mod trace;
 

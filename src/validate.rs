@@ -20,6 +20,7 @@ pub mod presets;
 pub mod queues;
 pub mod recovery;
 pub mod report;
+pub mod sinks;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -70,6 +71,8 @@ pub enum Group {
     Presets,
     /// Credit-based flow control against M/M/1/K and overload.
     Flow,
+    /// Sink commit: visible delay of a transactional sink.
+    Sinks,
 }
 
 impl Group {
@@ -84,6 +87,7 @@ impl Group {
             Self::Trend => "A published trend (Hwang et al., ICDE 2005)",
             Self::Presets => "Real systems' detection defaults",
             Self::Flow => "Flow control",
+            Self::Sinks => "Sink commit",
         }
     }
 }
@@ -317,6 +321,7 @@ pub fn run(setup: &Setup) -> Result<Outcome, ValidateError> {
         .extend(charts::availability(setup, &unavailability)?);
     outcome.checks.extend(detection::checks(setup)?);
     outcome.checks.extend(flow::checks(setup)?);
+    outcome.checks.extend(sinks::checks(setup)?);
     let (checks, paths) = checkpointing::checks(setup)?;
     outcome.checks.extend(checks);
     outcome.charts.extend(paths);

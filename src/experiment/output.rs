@@ -260,7 +260,7 @@ pub fn semantics_rows(checks: &[super::SemanticsCheck], prefix: &str) -> String 
     let mut out = String::new();
     if prefix.is_empty() {
         out.push_str(
-            "variant,strategy,declared,condition,guarantee,replications,episodes,with_loss,with_duplicates,lost,duplicated,violations,holds\n",
+            "variant,strategy,declared,condition,guarantee,replications,episodes,with_loss,with_duplicates,lost,duplicated,violations,holds,visible_duplicated\n",
         );
     }
     for c in checks {
@@ -272,7 +272,7 @@ pub fn semantics_rows(checks: &[super::SemanticsCheck], prefix: &str) -> String 
                 .count();
             writeln!(
                 out,
-                "{prefix}{},{},{},{},{},{},{},{},{},{},{},{violations},{}",
+                "{prefix}{},{},{},{},{},{},{},{},{},{},{},{violations},{},{}",
                 c.variant,
                 c.strategy,
                 c.declared.label(),
@@ -284,7 +284,8 @@ pub fn semantics_rows(checks: &[super::SemanticsCheck], prefix: &str) -> String 
                 k.with_duplicates,
                 k.lost,
                 k.duplicated,
-                violations == 0
+                violations == 0,
+                k.visible_duplicated
             )
             .expect("infallible");
         }
@@ -295,7 +296,7 @@ pub fn semantics_rows(checks: &[super::SemanticsCheck], prefix: &str) -> String 
             .collect();
         writeln!(
             out,
-            "{prefix}{},{},{},before-any-fault,precise,{},0,{},{},{},{},{},{}",
+            "{prefix}{},{},{},before-any-fault,precise,{},0,{},{},{},{},{},{},{}",
             c.variant,
             c.strategy,
             c.declared.label(),
@@ -305,7 +306,8 @@ pub fn semantics_rows(checks: &[super::SemanticsCheck], prefix: &str) -> String 
             before.iter().map(|v| v.lost).sum::<u64>(),
             before.iter().map(|v| v.duplicated).sum::<u64>(),
             before.len(),
-            before.is_empty()
+            before.is_empty(),
+            before.iter().map(|v| v.visible_duplicated).sum::<u64>()
         )
         .expect("infallible");
     }
@@ -316,13 +318,13 @@ pub fn semantics_rows(checks: &[super::SemanticsCheck], prefix: &str) -> String 
 /// header when none did).
 pub fn violations_csv(result: &RunResult) -> String {
     let mut out = String::from(
-        "variant,replication,kind,target_name,fault_s,condition,guarantee,lost,duplicated\n",
+        "variant,replication,kind,target_name,fault_s,condition,guarantee,lost,duplicated,visible_duplicated\n",
     );
     for c in result.semantics() {
         for v in &c.violations {
             writeln!(
                 out,
-                "{},{},{},{},{},{},{},{},{}",
+                "{},{},{},{},{},{},{},{},{},{}",
                 v.variant,
                 v.replication,
                 v.kind,
@@ -331,7 +333,8 @@ pub fn violations_csv(result: &RunResult) -> String {
                 v.condition.label(),
                 v.guarantee.label(),
                 v.lost,
-                v.duplicated
+                v.duplicated,
+                v.visible_duplicated
             )
             .expect("infallible");
         }
@@ -402,7 +405,7 @@ pub fn cdf_csv(result: &RunResult) -> String {
 /// seconds of simulated time (empty when a phase did not happen before the end).
 pub fn episodes_csv(result: &RunResult) -> String {
     let mut out = String::from(
-        "variant,replication,kind,target,target_name,fault_s,detected_s,restored_s,recovered_s,detection_s,restore_s,catchup_s,recovery_s,condition,lost,duplicated\n",
+        "variant,replication,kind,target,target_name,fault_s,detected_s,restored_s,recovered_s,detection_s,restore_s,catchup_s,recovery_s,condition,lost,duplicated,visible_duplicated\n",
     );
     // Node kinds name a node; instance kinds name `operator#index`. Names are [a-z0-9-], so
     // the field never needs quoting.
@@ -421,7 +424,7 @@ pub fn episodes_csv(result: &RunResult) -> String {
                     };
                 writeln!(
                     out,
-                    "{},{r},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                    "{},{r},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
                     cell.label,
                     e.kind.label(),
                     e.target,
@@ -437,6 +440,7 @@ pub fn episodes_csv(result: &RunResult) -> String {
                     e.condition.label(),
                     e.lost,
                     e.duplicated,
+                    e.visible_duplicated,
                 )
                 .expect("infallible");
             }

@@ -903,7 +903,7 @@ pub(super) fn build_fault_tolerance(
         if c.tolerable_failed_checkpoints.is_some() && c.timeout_s.is_none() {
             p.push(
                 format!("{cpath}.tolerable_failed_checkpoints"),
-                "counts checkpoints that expired, and without `timeout_s` none ever does; set \\
+                "counts checkpoints that expired, and without `timeout_s` none ever does; set \
                  timeout_s too",
             );
         }

@@ -544,7 +544,7 @@ fn build_buffer(spec: BufferSpec, path: &str, p: &mut Problems) -> Option<Capaci
                 (1..=MAX_BUFFER_EVENTS).contains(&n),
                 path.to_string(),
                 format!(
-                    "is Events({n}); a bounded buffer holds 1 to {MAX_BUFFER_EVENTS} events \\
+                    "is Events({n}); a bounded buffer holds 1 to {MAX_BUFFER_EVENTS} events \
                      (use Unbounded for no bound)"
                 ),
             );
@@ -555,7 +555,7 @@ fn build_buffer(spec: BufferSpec, path: &str, p: &mut Problems) -> Option<Capaci
                 (1..=MAX_BUFFER_BYTES).contains(&n),
                 path.to_string(),
                 format!(
-                    "is Bytes({n}); a bounded buffer holds 1 to {MAX_BUFFER_BYTES} bytes \\
+                    "is Bytes({n}); a bounded buffer holds 1 to {MAX_BUFFER_BYTES} bytes \
                      (use Unbounded for no bound)"
                 ),
             );
@@ -664,7 +664,7 @@ fn build_graph(
             p.require(
                 spec.buffer.is_none(),
                 format!("{path}.buffer"),
-                "a Source has no input channel to bound; say what it does under pressure \\
+                "a Source has no input channel to bound; say what it does under pressure \
                  with `pressure: Pull` or `pressure: Push(buffer: n)` in its kind",
             );
         } else {
