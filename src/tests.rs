@@ -7,6 +7,7 @@ mod budget;
 mod determinism;
 mod examples;
 mod faults;
+mod flow;
 mod fuzz;
 mod guarantees;
 mod hostile_input;

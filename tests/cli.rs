@@ -349,6 +349,131 @@ fn check_reports_each_bad_file_and_still_checks_the_rest() {
     );
 }
 
+/// `tests/fixtures/tiny.ron` with `replace` applied (which must change it), written as
+/// `name` in `dir`.
+fn tiny_variant(dir: &Path, name: &str, replace: (&str, &str)) -> PathBuf {
+    let original = read(&manifest_path("tests/fixtures/tiny.ron"));
+    let text = original.replacen(replace.0, replace.1, 1);
+    assert_ne!(text, original, "the fixture changed: {original}");
+    let path = dir.join(name);
+    fs::write(&path, text).expect("temp file is writable");
+    path
+}
+
+/// Bounding a channel to no events is a semantic problem: `check` exits 2 and names the
+/// file, the field (`buffers`), the value and the accepted range; a misspelt capacity kind
+/// is a syntax error located at its line and column, with the kinds listed.
+#[test]
+fn check_rejects_an_empty_event_buffer_and_names_the_field() {
+    let tmp = TempDir::new("cli", "buffers-zero");
+    let zero = tiny_variant(
+        tmp.path(),
+        "events0.ron",
+        ("  duration_s:", "  buffers: Events(0),\n  duration_s:"),
+    );
+    let result = faultline(&["check".as_ref(), zero.as_os_str()]);
+    assert_exit(&result, 2);
+    let errors = stderr(&result);
+    assert!(
+        errors.starts_with("error: ") && errors.contains("events0.ron is invalid (1 problem)"),
+        "{errors}"
+    );
+    assert!(
+        errors
+            .lines()
+            .any(|l| l.starts_with("  buffers: is Events(0); a bounded buffer holds 1 to ")),
+        "{errors}"
+    );
+    assert!(errors.contains("use Unbounded for no bound"), "{errors}");
+
+    // The added line is line 11 of the file; `Evnts` starts at column 12.
+    let misspelt = tiny_variant(
+        tmp.path(),
+        "misspelt.ron",
+        ("  duration_s:", "  buffers: Evnts(4),\n  duration_s:"),
+    );
+    let result = faultline(&["check".as_ref(), misspelt.as_os_str()]);
+    assert_exit(&result, 2);
+    let errors = stderr(&result);
+    assert!(errors.contains("misspelt.ron:11:12: "), "{errors}");
+    assert!(
+        errors.contains("`Evnts`")
+            && errors.contains("`Unbounded`")
+            && errors.contains("`Events`")
+            && errors.contains("`Bytes`"),
+        "{errors}"
+    );
+}
+
+/// A source has no input channel: a `buffer` on it is a semantic problem naming the
+/// operator's field and saying to use `pressure` instead.
+#[test]
+fn check_rejects_a_buffer_on_a_source_and_names_the_field() {
+    let tmp = TempDir::new("cli", "source-buffer");
+    let scenario = tiny_variant(
+        tmp.path(),
+        "source-buffer.ron",
+        (
+            "keys: Uniform(count: 1))),",
+            "keys: Uniform(count: 1)), buffer: Some(Events(4))),",
+        ),
+    );
+    let result = faultline(&["check".as_ref(), scenario.as_os_str()]);
+    assert_exit(&result, 2);
+    let errors = stderr(&result);
+    assert!(
+        errors.contains("source-buffer.ron is invalid (1 problem)"),
+        "{errors}"
+    );
+    assert!(
+        errors
+            .lines()
+            .any(|l| l.starts_with("  operators[0].buffer: a Source has no input channel")),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("`pressure: Pull`") && errors.contains("`pressure: Push(buffer: n)`"),
+        "{errors}"
+    );
+}
+
+/// Each problem `check` lists is one line: the flow-control messages were written with a
+/// `\\` before their line break, so they print a backslash, a newline and the source
+/// indentation in the middle of the sentence.
+#[test]
+#[ignore = "defect: buffer messages in scenario/validate.rs print a literal backslash and line break (`\\\\` at a line end in the format string)"]
+fn check_prints_each_buffer_problem_on_one_line() {
+    let tmp = TempDir::new("cli", "buffer-message-lines");
+    for (name, replace) in [
+        (
+            "events0.ron",
+            ("  duration_s:", "  buffers: Events(0),\n  duration_s:"),
+        ),
+        (
+            "bytes0.ron",
+            ("  duration_s:", "  buffers: Bytes(0),\n  duration_s:"),
+        ),
+        (
+            "source-buffer.ron",
+            (
+                "keys: Uniform(count: 1))),",
+                "keys: Uniform(count: 1)), buffer: Some(Events(4))),",
+            ),
+        ),
+    ] {
+        let scenario = tiny_variant(tmp.path(), name, replace);
+        let result = faultline(&["check".as_ref(), scenario.as_os_str()]);
+        assert_exit(&result, 2);
+        let errors = stderr(&result);
+        assert!(
+            !errors.contains('\\'),
+            "{name}: a stray backslash in\n{errors}"
+        );
+        // "<file> is invalid (1 problem)", the problem, "1 of 1 scenario files are invalid".
+        assert_eq!(errors.lines().count(), 3, "{name}:\n{errors}");
+    }
+}
+
 #[test]
 fn run_rejects_an_invalid_scenario_with_exit_code_2() {
     let tmp = TempDir::new("cli", "run-invalid");

@@ -192,3 +192,32 @@ impl Graph {
         &self.operators[id.index()]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Capacity;
+
+    #[test]
+    fn an_event_capacity_counts_one_credit_per_event_whatever_its_size() {
+        let c = Capacity::Events(8);
+        assert_eq!(c.credits(), 8);
+        for bytes in [0, 1, 8, 9, 64, u32::MAX] {
+            assert_eq!(c.units(bytes), 1, "{bytes} bytes");
+        }
+    }
+
+    #[test]
+    fn a_byte_capacity_counts_an_events_bytes_up_to_the_whole_buffer() {
+        let c = Capacity::Bytes(100);
+        assert_eq!(c.credits(), 100);
+        assert_eq!(c.units(0), 0);
+        assert_eq!(c.units(1), 1);
+        assert_eq!(c.units(64), 64);
+        assert_eq!(c.units(100), 100);
+        // Larger than the buffer: it takes all of it, so it passes an empty channel.
+        assert_eq!(c.units(101), 100);
+        assert_eq!(c.units(u32::MAX), 100);
+        let tiny = Capacity::Bytes(1);
+        assert_eq!(tiny.units(200), tiny.credits());
+    }
+}
