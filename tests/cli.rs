@@ -438,10 +438,9 @@ fn check_rejects_a_buffer_on_a_source_and_names_the_field() {
 }
 
 /// Each problem `check` lists is one line: the flow-control messages were written with a
-/// `\\` before their line break, so they print a backslash, a newline and the source
+/// `\\` before their line break, so they printed a backslash, a newline and the source
 /// indentation in the middle of the sentence.
 #[test]
-#[ignore = "defect: buffer messages in scenario/validate.rs print a literal backslash and line break (`\\\\` at a line end in the format string)"]
 fn check_prints_each_buffer_problem_on_one_line() {
     let tmp = TempDir::new("cli", "buffer-message-lines");
     for (name, replace) in [

@@ -401,12 +401,12 @@ fn bounded_buffers_with_faults_are_reproducible_whatever_the_thread_count() {
 /// detector suspects it within half a second and no replacement can be placed, so the copy
 /// on `b` alone carries the stream — as it does with unbounded buffers, where every second
 /// of [6, 15) delivers events (the crash is masked: availability 1, nothing lost). With a
-/// bounded buffer the source keeps the dead copy's channel, whose credit never comes back;
-/// the source's output buffer is one FIFO for both copies, so it blocks and nothing reaches
-/// the sink until `a` is repaired, while the episode still reads "recovered at the fault"
-/// and availability stays 1.
+/// bounded buffer it must too. Found by this test: the dead copy's channel got its credit
+/// back only at the repair, and the source's output buffer — one FIFO for both copies —
+/// blocked behind it, so nothing reached the sink until `a` was repaired while the episode
+/// still read "recovered at the fault"; outputs for a receiver that is not running and has
+/// no credit are now dropped at the sender, as they would be on arrival.
 #[test]
-#[ignore = "defect: with a bounded buffer, a dead active copy that has no replacement blocks its sender until its node is repaired, stalling the live copy"]
 fn a_dead_active_copy_does_not_stall_its_live_sibling() {
     let text = |buffers: &str| {
         format!(

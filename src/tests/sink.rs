@@ -124,7 +124,11 @@ fn a_transactional_sink_delays_visibility_by_about_half_an_interval_and_the_chec
             assert!(ckpt.iter().all(|&c| c < 0.1), "{ckpt:?}");
         } else {
             // Visible at delivery.
-            assert!(extra.iter().all(|&x| x.abs() < 1e-9), "{}: {extra:?}", cell.label);
+            assert!(
+                extra.iter().all(|&x| x.abs() < 1e-9),
+                "{}: {extra:?}",
+                cell.label
+            );
         }
     }
     // Without faults nothing is replayed: no duplicates anywhere, and the idempotent sink
@@ -148,7 +152,11 @@ fn sink_metrics_appear_only_when_some_variant_chooses_a_sink() {
         .iter()
         .map(|(n, _)| n.as_str())
         .collect();
-    for m in ["visible_delay_mean_ms", "events_duplicated_visible", "sink_ids_kept"] {
+    for m in [
+        "visible_delay_mean_ms",
+        "events_duplicated_visible",
+        "sink_ids_kept",
+    ] {
         assert!(!names.contains(&m), "{m} in {names:?}");
     }
 }

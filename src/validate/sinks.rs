@@ -22,9 +22,11 @@ pub fn checks(setup: &Setup) -> Result<Vec<Check>, ValidateError> {
             let measured = f.duration_s - f.warmup_s;
             f.duration_s = f.warmup_s + mode.scale(measured, QUICK_FACTOR, 10.0);
             f.cluster.network.latency_ms = DistSpec::Const(latency_ms);
-            for ft in std::iter::once(&mut f.fault_tolerance)
-                .chain(f.variants.iter_mut().filter_map(|v| v.fault_tolerance.as_mut()))
-            {
+            for ft in std::iter::once(&mut f.fault_tolerance).chain(
+                f.variants
+                    .iter_mut()
+                    .filter_map(|v| v.fault_tolerance.as_mut()),
+            ) {
                 if let Some(c) = ft.checkpoint.as_mut() {
                     c.interval_s = interval_s;
                 }

@@ -245,9 +245,24 @@ impl World<'_> {
             credit.credits -= units;
             return true;
         }
+        if self.instances[to.index()].status != Status::Running {
+            // Its credits come back only when it runs again: waiting for them would stall
+            // every other output (a live active copy's too). Dropped here, as it would be
+            // on arrival.
+            self.drop_for_gone_receiver(event, now);
+            return false;
+        }
         flow.pending[from.index()].push_back((to, event));
         self.block(from, now);
         false
+    }
+
+    /// An output for a receiver that is down or restarting, without credit, is dropped at
+    /// the sender (the upstream log or the replay that restores the receiver covers it,
+    /// exactly as for a message that reaches a down instance).
+    fn drop_for_gone_receiver(&mut self, event: DataEvent, now: SimTime) {
+        self.recorder.dropped();
+        self.ledger.dropped(event.id, event.created, now);
     }
 
     /// `i` has output without credit: it stops serving.
@@ -311,7 +326,12 @@ impl World<'_> {
                 let credit = &mut flow.credits[c as usize];
                 let units = capacity.units(event.bytes);
                 if credit.credits < units {
-                    break;
+                    if self.instances[to.index()].status == Status::Running {
+                        break;
+                    }
+                    flow.pending[i.index()].pop_front();
+                    self.drop_for_gone_receiver(event, cx.now());
+                    continue;
                 }
                 credit.credits -= units;
             }
@@ -422,6 +442,9 @@ impl World<'_> {
                 let Some(capacity) = self.instances[receiver.index()].op.buffer else {
                     continue;
                 };
+                if self.instances[receiver.index()].status != Status::Running {
+                    continue; // dropped at the sender rather than waited for (see `admit`)
+                }
                 let flow = self.flow.as_mut().expect("flow control");
                 let ch = flow.channel(i, receiver, capacity);
                 if flow.credits[ch as usize].credits < capacity.units(event.bytes) {
