@@ -239,6 +239,7 @@ fn bench_faultline(c: &mut Criterion) {
     for (name, file) in [
         ("mm1", "bench/mm1-rho09.ron"),
         ("sensor-pipeline", "validation/sensor-pipeline.ron"),
+        ("sensor-bounded-aligned", "bench/sensor-bounded-aligned.ron"),
     ] {
         let scenario = load(file);
         let events = replicate(&scenario);

@@ -208,9 +208,12 @@ fn field_before(text: &str, line: usize, column: usize) -> Option<&str> {
         .trim_end()
         .strip_suffix(':')?
         .trim_end();
+    // Past the separator found, which may be a multi-byte character (a comment's `ρ`).
     let name_start = before
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .map_or(0, |i| i + 1);
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '_'))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     let name = &before[name_start..];
     (!name.is_empty()).then_some(name)
 }
@@ -406,5 +409,19 @@ impl std::error::Error for ScenarioError {
             Self::Input(e) => Some(e),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field_before;
+
+    /// Found by the mutation fuzzer: a value right after a multi-byte character (here a
+    /// comment's `ρ` and a name made of `μ`) sliced the text inside that character.
+    #[test]
+    fn a_field_name_after_a_multibyte_character_is_found_without_panicking() {
+        assert_eq!(field_before("// ρ\nρrate: 5", 2, 8), Some("rate"));
+        assert_eq!(field_before("μ: 5", 1, 4), None);
+        assert_eq!(field_before("a ρ: 5", 1, 6), None);
     }
 }
