@@ -1,8 +1,9 @@
 //! Flow-control checks: bounded buffers that never bind change nothing, a push source into a
-//! bounded server is M/M/1/K, and a pull source under overload lags at λ − μ.
+//! bounded server is M/M/1/K, a pull source under overload lags at λ − μ, and aligned
+//! barriers at a two-input operator wait exactly the inputs' latency difference.
 
 use super::{Check, Group, Mode, Setup, ValidateError, run_file};
-use crate::scenario::{BufferSpec, ScenarioFile};
+use crate::scenario::{BufferSpec, DistSpec, ScenarioFile};
 
 /// Quick mode shortens every flow run by this factor (warm-up kept).
 const QUICK_FACTOR: f64 = 5.0;
@@ -17,6 +18,7 @@ fn scale(f: &mut ScenarioFile, mode: Mode) {
 pub fn checks(setup: &Setup) -> Result<Vec<Check>, ValidateError> {
     let mode = setup.mode;
     let mut checks = vec![equivalence(setup)?];
+    checks.extend(alignment(setup)?);
     for (rho, k) in [(0.9f64, 5u32), (1.2, 10)] {
         let (_, run) = run_file(setup, "mm1k.ron", |f| {
             scale(f, mode);
@@ -79,6 +81,45 @@ pub fn checks(setup: &Setup) -> Result<Vec<Check>, ValidateError> {
         &cell.values("throughput_per_s"),
         mode,
     ));
+    Ok(checks)
+}
+
+/// Aligned barriers at a two-input sink whose inputs differ by a constant latency `d`: every
+/// alignment lasts exactly `d` (derived in `alignment-skew.ron`).
+fn alignment(setup: &Setup) -> Result<Vec<Check>, ValidateError> {
+    let mode = setup.mode;
+    let mut checks = Vec::new();
+    for d in [2.0f64, 10.0] {
+        let (_, run) = run_file(setup, "alignment-skew.ron", |f| {
+            scale(f, mode);
+            f.cluster.links[0].link.latency_ms = DistSpec::Const(0.1 + d);
+        })?;
+        let cell = &run.cells[0];
+        // Every alignment equals d to the nanosecond, so the samples have no spread and a
+        // t-interval would have zero width around the float rounding of their mean: the
+        // check is exact, to 10⁻⁹ of d, over every replication's mean and p99.
+        let values: Vec<f64> = [
+            cell.values("alignment_mean_ms"),
+            cell.values("alignment_p99_ms"),
+        ]
+        .concat();
+        let worst = values.iter().map(|v| (v - d).abs()).fold(0.0, f64::max);
+        let mean = cell.values("alignment_mean_ms");
+        checks.push(Check::exact(
+            Group::Flow,
+            format!("Aligned barriers, two inputs {d} ms apart: every alignment"),
+            "ms",
+            d,
+            "the inputs' latency difference d: both maps wait the same work ahead of the barrier",
+            mean.iter().sum::<f64>() / mean.len() as f64,
+            !values.is_empty() && worst <= 1e-9 * d,
+            if worst <= 1e-9 * d {
+                String::new()
+            } else {
+                format!("a replication's mean or p99 is {worst} ms from d")
+            },
+        ));
+    }
     Ok(checks)
 }
 
