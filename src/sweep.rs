@@ -318,7 +318,18 @@ pub fn load(file_path: &Path) -> Result<Sweep, SweepError> {
                     )
                 })?
             }
-            None if !a.values.is_empty() => a.values.clone(),
+            None if !a.values.is_empty() => {
+                if let Some((k, v)) = a.values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+                    return Err(fail(
+                        at,
+                        format!(
+                            "axis {shown}: value {} is {v}; every value must be a finite number",
+                            k + 1
+                        ),
+                    ));
+                }
+                a.values.clone()
+            }
             _ => {
                 return Err(fail(
                     at,
@@ -745,7 +756,7 @@ fn semantics_table(sweep: &Sweep, points_dir: &Path) -> String {
     for a in &sweep.axes {
         write!(out, "{},", a.path).expect("infallible");
     }
-    out.push_str("variant,strategy,declared,condition,guarantee,replications,episodes,with_loss,with_duplicates,lost,duplicated,violations,holds,visible_duplicated\n");
+    out.push_str("variant,strategy,declared,condition,guarantee,replications,episodes,with_loss,with_duplicates,lost,duplicated,visible_duplicated,violations,holds\n");
     for k in 0..sweep.points.len() {
         let path = points_dir.join(Sweep::point_dir(k)).join("semantics.csv");
         let Ok(text) = scenario::read_input(&path, scenario::MAX_CSV_BYTES) else {
@@ -770,16 +781,16 @@ pub fn violations(sweep: &Sweep, out: &Path) -> Vec<String> {
             continue;
         };
         for line in text.lines().skip(1) {
-            // variant,strategy,declared,condition,guarantee,…,violations,holds
+            // variant,strategy,declared,condition,guarantee,…,visible_duplicated,violations,holds
             let f: Vec<&str> = line.split(',').collect();
-            if f.len() >= 13 && f[12] == "false" {
+            if f.len() >= 14 && f[13] == "false" {
                 found.push(format!(
                     "point {k} ({}): variant {}, {} condition (guarantees {}): {} episode(s) broke it, {} lost, {} duplicated",
                     sweep.describe(k),
                     f[0],
                     f[3],
                     f[4],
-                    f[11],
+                    f[12],
                     f[9],
                     f[10]
                 ));

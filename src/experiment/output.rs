@@ -260,7 +260,7 @@ pub fn semantics_rows(checks: &[super::SemanticsCheck], prefix: &str) -> String 
     let mut out = String::new();
     if prefix.is_empty() {
         out.push_str(
-            "variant,strategy,declared,condition,guarantee,replications,episodes,with_loss,with_duplicates,lost,duplicated,violations,holds,visible_duplicated\n",
+            "variant,strategy,declared,condition,guarantee,replications,episodes,with_loss,with_duplicates,lost,duplicated,visible_duplicated,violations,holds\n",
         );
     }
     for c in checks {
@@ -272,7 +272,7 @@ pub fn semantics_rows(checks: &[super::SemanticsCheck], prefix: &str) -> String 
                 .count();
             writeln!(
                 out,
-                "{prefix}{},{},{},{},{},{},{},{},{},{},{},{violations},{},{}",
+                "{prefix}{},{},{},{},{},{},{},{},{},{},{},{},{violations},{}",
                 c.variant,
                 c.strategy,
                 c.declared.label(),
@@ -284,8 +284,8 @@ pub fn semantics_rows(checks: &[super::SemanticsCheck], prefix: &str) -> String 
                 k.with_duplicates,
                 k.lost,
                 k.duplicated,
-                violations == 0,
-                k.visible_duplicated
+                k.visible_duplicated,
+                violations == 0
             )
             .expect("infallible");
         }
@@ -305,9 +305,9 @@ pub fn semantics_rows(checks: &[super::SemanticsCheck], prefix: &str) -> String 
             before.iter().filter(|v| v.duplicated > 0).count(),
             before.iter().map(|v| v.lost).sum::<u64>(),
             before.iter().map(|v| v.duplicated).sum::<u64>(),
+            before.iter().map(|v| v.visible_duplicated).sum::<u64>(),
             before.len(),
-            before.is_empty(),
-            before.iter().map(|v| v.visible_duplicated).sum::<u64>()
+            before.is_empty()
         )
         .expect("infallible");
     }

@@ -237,3 +237,16 @@ fn a_syntax_error_names_sweep_concepts_not_rust_types() {
         assert!(!text.contains(rust), "{text}");
     }
 }
+
+/// Found by the mutation fuzzer: a value list with a number too large for a float (read as
+/// infinity) made the first grid point's scenario invalid, reported without a position.
+#[test]
+fn a_non_finite_axis_value_is_refused_at_its_axis() {
+    let (at, text) = refused(
+        "non-finite-value",
+        r#"  name: "inf",
+  axes: [(path: "faults[0].ttf_s.mean", values: [5.0, 1e999])],"#,
+    );
+    assert!(at.is_some(), "{text}");
+    assert!(text.contains("value 2 is inf"), "{text}");
+}
