@@ -165,6 +165,16 @@ pub(crate) fn parameter_label(path: &str) -> String {
     let Some(field) = fields.get(at) else {
         return path.to_string();
     };
+    // A rate (`rate_per_s`) is per second, not in seconds: a source's is in events.
+    if let Some(s) = field.strip_suffix("_per_s") {
+        let what = if fields.contains(&"arrivals") {
+            "source arrival"
+        } else {
+            ""
+        };
+        let stem = s.replace('_', " ");
+        return format!("{what}{}{stem} [events/s]", if what.is_empty() { "" } else { " " });
+    }
     let (stem, unit) = if let Some(s) = field.strip_suffix("_ms") {
         (s, " [ms]")
     } else if let Some(s) = field.strip_suffix("_mbps") {
@@ -509,6 +519,10 @@ mod tests {
         assert_eq!(
             parameter_label("fault_tolerance.checkpoint.interval_s"),
             "checkpoint interval [s]"
+        );
+        assert_eq!(
+            parameter_label("operators[0].kind.arrivals.rate_per_s"),
+            "source arrival rate [events/s]"
         );
     }
 }
