@@ -168,12 +168,11 @@ pub(crate) fn parameter_label(path: &str) -> String {
     // A rate (`rate_per_s`) is per second, not in seconds: a source's is in events.
     if let Some(s) = field.strip_suffix("_per_s") {
         let what = if fields.contains(&"arrivals") {
-            "source arrival"
+            "source arrival "
         } else {
             ""
         };
-        let stem = s.replace('_', " ");
-        return format!("{what}{}{stem} [events/s]", if what.is_empty() { "" } else { " " });
+        return format!("{what}{} [events/s]", s.replace('_', " "));
     }
     let (stem, unit) = if let Some(s) = field.strip_suffix("_ms") {
         (s, " [ms]")
