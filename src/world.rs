@@ -254,6 +254,9 @@ struct InstanceState<'s> {
     applied_marks: Vec<(u32, usize)>,
     /// Continuous standby sync: the standby's copy of the state when the primary failed.
     standby_copy: Option<StateCopy>,
+    /// Continuous sync: the standby's output log — it applied the same input, so it
+    /// produced the same output — taken over with `standby_copy`.
+    standby_log: Option<Box<OutputLog>>,
     /// Latest checkpoint whose barriers this instance has all received.
     last_barrier: u32,
     /// Barrier alignment in progress (aligned and unaligned modes only).
@@ -344,6 +347,7 @@ impl<'s> InstanceState<'s> {
             applied: Vec::new(),
             applied_marks: Vec::new(),
             standby_copy: None,
+            standby_log: None,
             last_barrier: 0,
             alignment: None,
             inflight: Vec::new(),

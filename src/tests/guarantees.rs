@@ -161,6 +161,12 @@ fn a_fixed_exploration_keeps_every_invariant() {
 ///   and crashed before the checkpoint completed was taken for one that crashed before it,
 ///   so what it had received since the barrier was never re-emitted (a crash now counts from
 ///   the last complete checkpoint's start).
+/// - seed 20261202 case 221 (passive, continuous sync, bounded buffers and aligned barriers):
+///   an upstream instance crashed (its log died) and recovered precisely from its standby;
+///   its receiver, backlogged under backpressure, crashed before a checkpoint completed and
+///   lost what it had queued from the upstream instance, which no log held any more (a
+///   continuously synced standby now takes over the primary's output log with its state: it
+///   applied the same input, so it produced the same output).
 #[test]
 fn the_explorers_later_reproducers_keep_their_guarantees() {
     for (name, text) in [
@@ -175,6 +181,10 @@ fn the_explorers_later_reproducers_keep_their_guarantees() {
         (
             "explore-77-case-290-passive-continuous",
             include_str!("reproducers/explore-77-case-290-passive-continuous.ron"),
+        ),
+        (
+            "explore-20261202-case-221-passive-continuous",
+            include_str!("reproducers/explore-20261202-case-221-passive-continuous.ron"),
         ),
     ] {
         let result = run(&parse(text));

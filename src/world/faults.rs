@@ -186,6 +186,13 @@ impl World<'_> {
                 keys: std::mem::take(&mut state.keys),
                 window: std::mem::take(&mut state.window),
             });
+            // And the output log: what this instance sent downstream since the checkpoint,
+            // which a receiver that fails later needs replayed (found by the explorer: an
+            // upstream crash, then its backlogged receiver's crash before a checkpoint
+            // completed, lost what the receiver had queued).
+            if state.source.is_none() {
+                state.standby_log = state.log.clone().map(Box::new);
+            }
         }
         state.window.drain().for_each(drop);
         state.keys = Default::default();

@@ -16,7 +16,7 @@ use crate::model::{DataEvent, InstanceId, OperatorKind, Routing};
 use crate::sim::{Ctx, SimTime};
 
 /// What one instance sent, per downstream logical instance, since it became durable there.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(super) struct OutputLog {
     /// One FIFO per (output edge, downstream instance): slot `edge_offset[k] + t`.
     slots: Vec<VecDeque<DataEvent>>,

@@ -116,7 +116,11 @@ impl World<'_> {
                 copy
             }),
             StateSource::Standby if self.standby_sync_continuous => {
-                self.instances[i.index()].standby_copy.take()
+                let s = &mut self.instances[i.index()];
+                if let Some(log) = s.standby_log.take() {
+                    s.log = Some(*log);
+                }
+                s.standby_copy.take()
             }
             StateSource::Checkpoint | StateSource::Standby => {
                 // Its own snapshot, or under active replication a copy's (a copy that was
