@@ -34,7 +34,7 @@ pub(super) fn barrier_channel(sender: InstanceId, output: usize) -> u32 {
 
 impl World<'_> {
     /// Node of the checkpoint coordinator.
-    fn coordinator_node(&self) -> NodeId {
+    pub(super) fn coordinator_node(&self) -> NodeId {
         self.ft
             .coordinator
             .expect("validation requires a coordinator for checkpoints")

@@ -196,7 +196,7 @@ impl World<'_> {
         if self.sinks.is_none() {
             return;
         }
-        let from = self.ft.coordinator.expect("checkpoints have a coordinator");
+        let from = self.coordinator_node();
         let now = cx.now();
         for k in 0..self.instances.len() {
             if matches!(self.instances[k].op.kind, OperatorKind::Sink) {
