@@ -36,7 +36,11 @@
 //! mean sojourn `W_q` of events that arrived in the window and left before `T`.
 //!
 //! The time series (`timeseries.csv`) covers `[0, T)` in buckets of `bucket_s`, warm-up
-//! included, so transients are visible.
+//! included, so transients are visible. A run of more than [`MAX_SERIES_POINTS`] buckets
+//! writes each point as the sum of `m = ⌈buckets / MAX_SERIES_POINTS⌉` consecutive buckets
+//! (its `t_s` is the start of the first, its throughput the mean over the `m`), so memory and
+//! file size do not grow with run length; `availability_sla` is judged per bucket of
+//! `bucket_s` all the same.
 
 /// The range a metric's values cannot leave (availabilities are fractions): confidence
 /// intervals are clipped to it where they are printed and charted (`summary.csv` keeps the
@@ -64,8 +68,8 @@ pub use blame::{Unblamed, blame};
 pub use histogram::DelayHistogram;
 pub use ledger::{DERIVED_ID, DeliveryLedger, SEQ_BITS, source_of};
 pub use recorder::{
-    CDF_PROBABILITIES, Conservation, MetricsConfig, QueueStats, Recorder, ReplicationSummary,
-    SeriesPoint,
+    CDF_PROBABILITIES, Conservation, MAX_SERIES_POINTS, MetricsConfig, QueueStats, Recorder,
+    ReplicationSummary, SeriesPoint, series_width,
 };
 
 #[cfg(test)]

@@ -144,11 +144,9 @@ pub fn estimate(scenario: &Scenario) -> Estimate {
     let hops: f64 = arrivals.iter().sum::<f64>();
     let kernel_events = hops * KERNEL_EVENTS_PER_HOP * duration_s * replications;
 
-    let buckets = scenario
-        .metrics
-        .end
-        .as_nanos()
-        .div_ceil(scenario.metrics.bucket.as_nanos().max(1));
+    // A long run's series merges buckets: it holds at most `MAX_SERIES_POINTS` points.
+    let width = crate::metrics::series_width(scenario.metrics.end, scenario.metrics.bucket);
+    let buckets = scenario.metrics.end.as_nanos().div_ceil(width.as_nanos());
     let replicas = scenario
         .variants
         .iter()

@@ -252,6 +252,12 @@ impl AvailabilityTracker {
         self.end = end.clamp(self.warmup, self.end);
     }
 
+    /// The system's down intervals so far: the closed ones in time order, and the start of
+    /// the open one (some instance is down now).
+    pub fn down_so_far(&self) -> (&[(SimTime, SimTime)], Option<SimTime>) {
+        (&self.system_down_intervals, self.system_down_since)
+    }
+
     /// Closes the window and reports (system availability, mean instance availability,
     /// system down time \[s\]) plus the episodes.
     pub fn finish(mut self) -> AvailabilitySummary {

@@ -9,6 +9,22 @@ pub const CDF_PROBABILITIES: [f64; 24] = [
     0.85, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9999,
 ];
 
+/// Most points a replication's time series holds. A run longer than this many buckets merges
+/// `m = ⌈buckets / MAX_SERIES_POINTS⌉` consecutive buckets into each point (counts and delay
+/// sums add up exactly), so the memory a replication holds and the rows of `timeseries.csv`
+/// stay bounded however long the run. The SLA is still judged bucket by bucket at the
+/// configured width, as the run goes ([`SlaJudge`]).
+pub const MAX_SERIES_POINTS: u64 = 4096;
+
+/// Width of a point of the time series for a run to `end` in buckets of `bucket`: `bucket`,
+/// or a whole multiple of it so that the series has at most [`MAX_SERIES_POINTS`] points.
+pub fn series_width(end: SimTime, bucket: SimDuration) -> SimDuration {
+    let width = bucket.as_nanos().max(1);
+    let buckets = end.as_nanos().div_ceil(width).max(1);
+    let per_point = buckets.div_ceil(MAX_SERIES_POINTS);
+    SimDuration::from_nanos(width.saturating_mul(per_point))
+}
+
 /// When and how finely to measure.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct MetricsConfig {
@@ -68,25 +84,20 @@ impl QueueStats {
     }
 }
 
-/// One bucket of the time series.
+/// One point of the time series: a bucket, or `m` consecutive buckets of a long run (see
+/// [`MAX_SERIES_POINTS`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct SeriesPoint {
-    /// Events delivered in the bucket.
+    /// Events delivered in the point's span.
     pub delivered: u64,
     /// Sum of their delays \[ns\].
     delay_sum_ns: u128,
-    /// Events emitted by sources in the bucket.
+    /// Events emitted by sources in the point's span.
     pub emitted: u64,
-    /// Deliveries later than the SLA's delay objective.
-    pub late: u64,
-    /// Events a sink made visible in the bucket (tracked only with sink metrics).
-    pub visible: u64,
-    /// Of those, visible later than the SLA's delay objective.
-    pub visible_late: u64,
 }
 
 impl SeriesPoint {
-    /// Mean delay of the bucket's deliveries \[ms\]; NaN if none.
+    /// Mean delay of the point's deliveries \[ms\]; NaN if none.
     pub fn delay_mean_ms(&self) -> f64 {
         if self.delivered == 0 {
             f64::NAN
@@ -94,6 +105,112 @@ impl SeriesPoint {
             self.delay_sum_ns as f64 / self.delivered as f64 * 1e-6
         }
     }
+}
+
+/// Judges the SLA bucket by bucket as the run goes, at the configured bucket width whatever
+/// the width of the series, so that nothing is kept per bucket: only the current bucket's
+/// counts and the tallies of buckets that met it.
+///
+/// A bucket is judged when the first observation after it arrives (or at the end). By then
+/// every down interval that can overlap it has begun — intervals begin at the kernel's
+/// clock — so it is either closed (in the availability tracker's list, in time order) or
+/// still open, and the judgement is final.
+#[derive(Clone, Debug, Default)]
+struct SlaJudge {
+    objective: SimDuration,
+    /// The current bucket: its index and end.
+    index: u64,
+    end: SimTime,
+    delivered: u64,
+    late: u64,
+    visible: u64,
+    visible_late: u64,
+    /// The first bucket not judged yet.
+    next: u64,
+    /// Buckets of the window that met the SLA, judged on deliveries and on visible events.
+    met: u64,
+    met_visible: u64,
+    /// The first closed down interval that may still overlap a bucket not judged yet.
+    cursor: usize,
+}
+
+impl SlaJudge {
+    fn new(objective: SimDuration, bucket: SimDuration) -> Self {
+        Self {
+            objective,
+            end: SimTime::ZERO + bucket,
+            ..Self::default()
+        }
+    }
+
+    /// Judges every bucket before the one holding `now` and opens that one.
+    #[inline]
+    fn advance(&mut self, now: SimTime, config: &MetricsConfig, down: DownSoFar<'_>) {
+        if now >= self.end {
+            self.close(config, down);
+            let width = config.bucket.as_nanos().max(1);
+            self.index = now.as_nanos() / width;
+            self.end = SimTime::from_nanos(self.index.saturating_add(1).saturating_mul(width));
+            self.judge_empty_until(self.index, config, down);
+        }
+    }
+
+    /// Judges the current bucket: p99 ≤ objective exactly when at most 1 % are late, and no
+    /// partition may be down during it.
+    fn close(&mut self, config: &MetricsConfig, down: DownSoFar<'_>) {
+        let b = self.index;
+        self.judge_empty_until(b, config, down);
+        if self.next == b {
+            if in_sla_window(b, config) && !self.stalled(b, config, down) {
+                self.met += u64::from(self.late * 100 <= self.delivered);
+                self.met_visible += u64::from(self.visible_late * 100 <= self.visible);
+            }
+            self.next = b + 1;
+        }
+        (self.delivered, self.late, self.visible, self.visible_late) = (0, 0, 0, 0);
+    }
+
+    /// Judges the buckets from `next` up to `until` (exclusive), which saw no delivery: they
+    /// meet the SLA unless a partition was down.
+    fn judge_empty_until(&mut self, until: u64, config: &MetricsConfig, down: DownSoFar<'_>) {
+        let width = config.bucket.as_nanos().max(1);
+        let last = config.end.as_nanos() / width;
+        let first = config.warmup.as_nanos().div_ceil(width);
+        self.next = self.next.max(first.min(until));
+        while self.next < until.min(last) {
+            let b = self.next;
+            let up = u64::from(!self.stalled(b, config, down));
+            self.met += up;
+            self.met_visible += up;
+            self.next += 1;
+        }
+        self.next = self.next.max(until);
+    }
+
+    /// Whether some partition was down during bucket `b`.
+    fn stalled(&mut self, b: u64, config: &MetricsConfig, (closed, open): DownSoFar<'_>) -> bool {
+        let width = config.bucket.as_nanos().max(1);
+        let (start, stop) = (
+            SimTime::from_nanos(b * width),
+            SimTime::from_nanos((b + 1) * width),
+        );
+        // Intervals that ended by the bucket's start overlap neither it nor any later one.
+        while closed.get(self.cursor).is_some_and(|&(_, d1)| d1 <= start) {
+            self.cursor += 1;
+        }
+        closed.get(self.cursor).is_some_and(|&(d0, _)| d0 < stop)
+            || open.is_some_and(|d0| d0 < stop)
+    }
+}
+
+/// The system's down intervals so far: the closed ones in time order, and the start of the
+/// open one.
+type DownSoFar<'a> = (&'a [(SimTime, SimTime)], Option<SimTime>);
+
+/// Whether bucket `b` lies in the measurement window (whole buckets only).
+fn in_sla_window(b: u64, config: &MetricsConfig) -> bool {
+    let width = config.bucket.as_nanos().max(1);
+    b >= config.warmup.as_nanos().div_ceil(width) && b < config.end.as_nanos() / width
 }
 
 /// Event counts over the whole run; see the `metrics` module docs for the invariant.
@@ -169,12 +286,16 @@ pub struct Recorder {
     visible: Option<DelayHistogram>,
     /// The SLA is judged on visible delays (a transactional sink).
     sla_on_visible: bool,
+    /// The SLA's bucket-by-bucket judgement, with an SLA.
+    sla: Option<SlaJudge>,
     series: Vec<SeriesPoint>,
+    /// Width of a series point: the bucket, or a multiple of it for a long run.
+    series_width: SimDuration,
     queues: Vec<QueueStats>,
     counts: Conservation,
     availability: AvailabilityTracker,
     emitted_in_window: u64,
-    /// The current series bucket: index and time span.
+    /// The current series point: index and time span.
     bucket_index: usize,
     bucket_start: SimTime,
     bucket_end: SimTime,
@@ -185,17 +306,20 @@ impl Recorder {
     /// instances (more instances than units under active replication: availability is per
     /// unit, queues per instance).
     pub fn new(config: MetricsConfig, units: usize, instances: usize) -> Self {
-        let buckets = config
+        let series_width = series_width(config.end, config.bucket);
+        let points = config
             .end
             .as_nanos()
-            .div_ceil(config.bucket.as_nanos().max(1))
+            .div_ceil(series_width.as_nanos())
             .max(1);
         Self {
             config,
             delays: DelayHistogram::new(),
             visible: None,
             sla_on_visible: false,
-            series: vec![SeriesPoint::default(); buckets as usize],
+            sla: config.sla.map(|o| SlaJudge::new(o, config.bucket)),
+            series: vec![SeriesPoint::default(); points as usize],
+            series_width,
             queues: vec![
                 QueueStats {
                     last_change: config.warmup,
@@ -208,7 +332,7 @@ impl Recorder {
             emitted_in_window: 0,
             bucket_index: 0,
             bucket_start: SimTime::ZERO,
-            bucket_end: SimTime::ZERO + config.bucket,
+            bucket_end: SimTime::ZERO + series_width,
         }
     }
 
@@ -217,20 +341,20 @@ impl Recorder {
         t >= self.config.warmup && t < self.config.end
     }
 
-    /// The series bucket containing `t`. Observations arrive in non-decreasing time (the
-    /// kernel's clock), so the current bucket is tracked incrementally instead of dividing on
+    /// The series point containing `t`. Observations arrive in non-decreasing time (the
+    /// kernel's clock), so the current point is tracked incrementally instead of dividing on
     /// every observation; an earlier time (never produced by the kernel) falls back to a
     /// division.
     #[inline]
     fn bucket(&mut self, t: SimTime) -> Option<&mut SeriesPoint> {
         if t < self.bucket_start {
-            let i = t.as_nanos() / self.config.bucket.as_nanos().max(1);
+            let i = t.as_nanos() / self.series_width.as_nanos();
             return self.series.get_mut(i as usize);
         }
         while t >= self.bucket_end {
             self.bucket_index += 1;
             self.bucket_start = self.bucket_end;
-            self.bucket_end = self.bucket_end.saturating_add(self.config.bucket);
+            self.bucket_end = self.bucket_end.saturating_add(self.series_width);
         }
         self.series.get_mut(self.bucket_index)
     }
@@ -285,11 +409,14 @@ impl Recorder {
     pub fn delivered(&mut self, now: SimTime, created: SimTime) {
         self.counts.delivered += 1;
         let delay = now.saturating_since(created);
-        let late = self.config.sla.is_some_and(|sla| delay > sla);
+        if let Some(j) = self.sla.as_mut() {
+            j.advance(now, &self.config, self.availability.down_so_far());
+            j.delivered += 1;
+            j.late += u64::from(delay > j.objective);
+        }
         if let Some(b) = self.bucket(now) {
             b.delivered += 1;
             b.delay_sum_ns += u128::from(delay.as_nanos());
-            b.late += u64::from(late);
         }
         if self.in_window(now) {
             self.delays.record(delay);
@@ -307,10 +434,10 @@ impl Recorder {
     #[inline]
     pub fn visible(&mut self, now: SimTime, created: SimTime) {
         let delay = now.saturating_since(created);
-        let late = self.config.sla.is_some_and(|sla| delay > sla);
-        if let Some(b) = self.bucket(now) {
-            b.visible += 1;
-            b.visible_late += u64::from(late);
+        if let Some(j) = self.sla.as_mut() {
+            j.advance(now, &self.config, self.availability.down_so_far());
+            j.visible += 1;
+            j.visible_late += u64::from(delay > j.objective);
         }
         if self.in_window(now)
             && let Some(h) = self.visible.as_mut()
@@ -470,6 +597,25 @@ impl Recorder {
             ]);
         }
         let (warmup, end) = (self.config.warmup, self.config.end);
+        let sla = self.sla.as_mut().map(|j| {
+            // The last bucket, and those after the last delivery.
+            let down = self.availability.down_so_far();
+            j.close(&self.config, down);
+            j.judge_empty_until(u64::MAX, &self.config, down);
+            let width = self.config.bucket.as_nanos().max(1);
+            let first = warmup.as_nanos().div_ceil(width);
+            let last = end.as_nanos() / width;
+            let met = if self.sla_on_visible {
+                j.met_visible
+            } else {
+                j.met
+            };
+            if last <= first {
+                f64::NAN
+            } else {
+                met as f64 / (last - first) as f64
+            }
+        });
         let a = self.availability.finish();
         let in_window: Vec<&Episode> = a
             .episodes
@@ -495,12 +641,11 @@ impl Recorder {
                 .filter_map(|e| e.recovered_at.map(|r| (r - e.fault_at).as_secs_f64()))
                 .collect(),
         );
-        if let Some(sla) = Self::sla_availability(
-            &self.config,
-            &self.series,
-            &a.system_down_intervals,
-            self.sla_on_visible,
-        ) {
+        // SLA availability: the fraction of the window's whole buckets whose p99 delay is
+        // within the SLA — at most 1 % of their deliveries late — and during which no
+        // partition was down; on visible delays behind a transactional sink (what its
+        // consumer sees). Not reported without an SLA.
+        if let Some(sla) = sla {
             metrics.push(("availability_sla".to_string(), sla));
         }
         // Phases: detection (fault → suspicion), restore (suspicion, or the fault when
@@ -563,7 +708,7 @@ impl Recorder {
         ReplicationSummary {
             metrics,
             series: self.series,
-            bucket_s: self.config.bucket.as_secs_f64(),
+            bucket_s: self.series_width.as_secs_f64(),
             cdf_ms: CDF_PROBABILITIES
                 .iter()
                 .map(|&p| self.delays.quantile_ms(p))
@@ -576,42 +721,6 @@ impl Recorder {
         }
     }
 
-    /// SLA availability: the fraction of the window's whole buckets whose p99 delay is
-    /// within the SLA — at most 1 % of their deliveries late — and during which no partition
-    /// was down (`down`: the system's down intervals). `on_visible`: judge the visible
-    /// delays instead (what a consumer of a transactional sink sees). None without an SLA.
-    fn sla_availability(
-        config: &MetricsConfig,
-        series: &[SeriesPoint],
-        down: &[(SimTime, SimTime)],
-        on_visible: bool,
-    ) -> Option<f64> {
-        config.sla?;
-        let width = config.bucket.as_nanos().max(1);
-        let first = config.warmup.as_nanos().div_ceil(width);
-        let last = config.end.as_nanos() / width; // exclusive
-        if last <= first {
-            return Some(f64::NAN);
-        }
-        let mut met = 0u64;
-        for b in first..last {
-            let (start, stop) = (
-                SimTime::from_nanos(b * width),
-                SimTime::from_nanos((b + 1) * width),
-            );
-            let point = &series[b as usize];
-            // p99 ≤ SLA exactly when at most 1 % of the deliveries exceed it.
-            let timely = if on_visible {
-                point.visible_late * 100 <= point.visible
-            } else {
-                point.late * 100 <= point.delivered
-            };
-            let stalled = down.iter().any(|&(d0, d1)| d0 < stop && d1 > start);
-            met += u64::from(timely && !stalled);
-        }
-        Some(met as f64 / (last - first) as f64)
-    }
-
     /// Ends the run early at `end` (a replication stopped by its memory budget): the
     /// measurement window stops there, the series at the last whole bucket before it. A stop
     /// before the warm-up's end leaves an empty window, whose rates and means are NaN.
@@ -619,9 +728,9 @@ impl Recorder {
         let end = end.max(self.config.warmup).min(self.config.end);
         self.config.end = end;
         self.availability.stop_at(end);
-        // Whole buckets only: a last bucket cut by the stop would read as a drop in rate.
-        let buckets = end.as_nanos() / self.config.bucket.as_nanos().max(1);
-        self.series.truncate(buckets.max(1) as usize);
+        // Whole points only: a last point cut by the stop would read as a drop in rate.
+        let points = end.as_nanos() / self.series_width.as_nanos();
+        self.series.truncate(points.max(1) as usize);
     }
 
     /// Per-instance queue statistics so far.
@@ -662,6 +771,91 @@ mod tests {
         assert!((s.metric("delay_mean_ms").unwrap() - 200.0).abs() < 1e-9);
         assert_eq!(s.series[0].delivered, 1);
         assert_eq!(s.series[1].delivered, 1);
+    }
+
+    /// A run of more than `MAX_SERIES_POINTS` buckets merges buckets into points, exactly
+    /// (counts and delay sums add up), while the SLA is still judged per bucket as the run
+    /// goes: against a brute-force judgement of every bucket from the raw deliveries and the
+    /// down intervals (some within a bucket, some over many, one of zero length, one still
+    /// open at the end).
+    #[test]
+    fn a_long_run_merges_buckets_and_still_judges_the_sla_per_bucket() {
+        use rand::{RngExt, SeedableRng};
+        let buckets = 3 * MAX_SERIES_POINTS + 5; // 4 buckets per point, the last one short
+        let config = MetricsConfig {
+            warmup: SimTime::from_secs_f64(10.0),
+            end: SimTime::from_secs_f64(buckets as f64),
+            bucket: SimDuration::from_millis(1000),
+            sla: Some(SimDuration::from_millis(100)),
+        };
+        let mut r = Recorder::new(config, 1, 1);
+        let mut rng = crate::sim::SimRng::seed_from_u64(7);
+        let (mut per_bucket, mut delivered) = (vec![(0u64, 0u64); buckets as usize], 0u64);
+        let mut intervals: Vec<(u64, u64)> = Vec::new();
+        let mut down_since: Option<u64> = None;
+        let (mut t, mut last) = (0u64, 0u64);
+        loop {
+            t += rng.random_range(1..400_000_000u64); // ns
+            if t >= config.end.as_nanos() {
+                break;
+            }
+            let now = SimTime::from_nanos(t);
+            match down_since {
+                None if rng.random_bool(0.0004) => {
+                    r.instance_down(0, now);
+                    down_since = Some(t);
+                    if rng.random_bool(0.2) {
+                        r.instance_up(0, now); // down and up at one instant
+                        intervals.push((t, t));
+                        down_since = None;
+                    }
+                }
+                Some(since) if rng.random_bool(0.01) => {
+                    r.instance_up(0, now);
+                    intervals.push((since, t));
+                    down_since = None;
+                }
+                _ => {}
+            }
+            // Mostly timely, with stretches of late deliveries.
+            let late_phase = (t / 1_000_000_000) % 97 < 9;
+            let delay = if late_phase && rng.random_bool(0.5) {
+                200_000_000
+            } else {
+                rng.random_range(0..100_000_000)
+            };
+            r.delivered(now, SimTime::from_nanos(t.saturating_sub(delay)));
+            last = t;
+            delivered += 1;
+            let b = &mut per_bucket[(t / 1_000_000_000) as usize];
+            b.0 += 1;
+            b.1 += u64::from(delay > 100_000_000);
+        }
+        if down_since.is_none() {
+            // Down from the last observation on (intervals start at the kernel's clock).
+            r.instance_down(0, SimTime::from_nanos(last));
+            down_since = Some(last);
+        }
+        intervals.extend(down_since.map(|d| (d, config.end.as_nanos())));
+        let s = r.finish(0, vec![], 0);
+        assert_eq!(s.bucket_s, 4.0);
+        assert_eq!(s.series.len() as u64, buckets.div_ceil(4));
+        assert_eq!(s.series.iter().map(|p| p.delivered).sum::<u64>(), delivered);
+        assert_eq!(
+            s.series[7].delivered,
+            per_bucket[28..32].iter().map(|b| b.0).sum::<u64>()
+        );
+        let stalled = |b: usize| {
+            let (start, stop) = (b as u64 * 1_000_000_000, (b as u64 + 1) * 1_000_000_000);
+            intervals.iter().any(|&(d0, d1)| d0 < stop && d1 > start)
+        };
+        assert!(intervals.len() > 3, "{intervals:?}");
+        let met = (10..buckets as usize)
+            .filter(|&b| per_bucket[b].1 * 100 <= per_bucket[b].0 && !stalled(b))
+            .count();
+        let expected = met as f64 / (buckets - 10) as f64;
+        assert!(expected < 0.95, "the late stretches must miss the SLA");
+        assert_eq!(s.metric("availability_sla"), Some(expected));
     }
 
     /// One instance holding one event for the whole window has L = 1, and the area integral

@@ -121,3 +121,51 @@ fn a_budget_that_is_not_reached_changes_nothing() {
         }
     }
 }
+
+/// Heap a replication of `scenario` holds at most, from its start until its summary is made,
+/// sampled every `step_s` simulated seconds by the counting allocator on this thread.
+fn peak_heap(scenario: &crate::scenario::Scenario, step_s: f64) -> u64 {
+    let before = memory::thread_net_bytes();
+    let mut peak = 0i64;
+    let mut engine = Engine::<Event>::with_capacity(4096);
+    let mut world = World::new(scenario, &scenario.variants[0], 1, 0, &mut engine);
+    let end = scenario.metrics.end;
+    let mut t = SimTime::ZERO;
+    while t < end {
+        t = SimTime::from_secs_f64(t.as_secs_f64() + step_s).min(end);
+        engine.run_until(t, &mut world);
+        peak = peak.max(memory::thread_net_bytes() - before);
+    }
+    let summary = world.finish(&engine).unwrap_or_else(|e| panic!("{e}"));
+    peak = peak.max(memory::thread_net_bytes() - before);
+    drop(summary);
+    peak.max(0) as u64
+}
+
+/// A run ten times longer holds at most 1.1 times the memory: nothing per event or per
+/// time-series bucket grows with the run (the series merges buckets beyond
+/// `MAX_SERIES_POINTS`, the SLA is judged as the run goes). The runs are long in buckets and
+/// light in events, so that anything kept per bucket would dominate.
+#[test]
+fn memory_is_bounded_in_run_length() {
+    assert!(memory::counting());
+    let scenario = |duration_s: u32| {
+        super::parse(&format!(
+            r#"(version: 1, name: "long", seed: 3, replications: 2, duration_s: {duration_s}.0,
+                warmup_s: 10.0, metrics: (sla_ms: 50.0),
+                cluster: (nodes: [(name: "n", cores: 1)]),
+                operators: [
+                  (name: "src", kind: Source(arrivals: Poisson(rate_per_s: 0.5), keys: Uniform(count: 10))),
+                  (name: "work", kind: Map(service_ms: Exp(mean: 20.0)), inputs: [(from: "src")]),
+                  (name: "out", kind: Sink, inputs: [(from: "work")]),
+                ])"#
+        ))
+    };
+    let short = peak_heap(&scenario(100_000), 1000.0);
+    let long = peak_heap(&scenario(1_000_000), 1000.0);
+    eprintln!("peak heap: {short} B over 10⁵ s, {long} B over 10⁶ s");
+    assert!(
+        long as f64 <= 1.1 * short as f64,
+        "a run ten times longer held {long} B against {short} B"
+    );
+}
