@@ -22,7 +22,7 @@
 //! | [`partition`] | hash, key-group and range partitioners |
 //! | [`fault`] | fault models (crashes, correlated crashes, partitions, link spikes, scripted faults) and the per-replication fault plan |
 //! | [`ft`] | fault tolerance: failure detectors (fixed-timeout heartbeat, phi-accrual), checkpoints, replication strategies and their declared guarantees |
-//! | [`metrics`] | metric definitions and the per-replication recorder |
+//! | [`metrics`] | metric definitions, the per-replication recorder, and the rules that flag runaway state (checkpoints that stop completing, buffers that keep growing) |
 //! | [`memory`] | the memory budget: a per-thread counting allocator, the machine's default budget, sizes |
 //! | [`scenario`] | the RON schema, defaults and validation |
 //! | [`world`] | one replication: the mutable state the kernel drives |

@@ -62,6 +62,7 @@ pub mod blame;
 mod histogram;
 mod ledger;
 mod recorder;
+mod runaway;
 
 pub use availability::{AvailabilitySummary, AvailabilityTracker, Episode, EpisodeKind};
 pub use blame::{Unblamed, blame};
@@ -71,6 +72,7 @@ pub use recorder::{
     CDF_PROBABILITIES, Conservation, MAX_SERIES_POINTS, MetricsConfig, QueueStats, Recorder,
     ReplicationSummary, SeriesPoint, series_width,
 };
+pub use runaway::{Holder, HolderKind, Runaway, RunawayWatch};
 
 #[cfg(test)]
 mod tests {

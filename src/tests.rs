@@ -14,6 +14,7 @@ mod hostile_input;
 mod mechanisms;
 mod recovery;
 mod replication;
+mod runaway;
 mod scenario_errors;
 mod scenario_files;
 mod sink;

@@ -139,12 +139,13 @@ fn runs_that_cannot_fit_are_refused_before_they_start() {
             .any(|e| { !e.unwrap().file_name().to_string_lossy().starts_with('.') })
     );
 
-    // 10⁶ one-second buckets × 40 replications: about 2.4 GiB of timeseries.csv.
+    // 10⁶ one-second buckets merge into 4096 points per replication (4 buckets each), ×
+    // 10 000 replications: about 2.4 GiB of timeseries.csv.
     let long = dir.path().join("long.ron");
     let text_in = std::fs::read_to_string(manifest_path("tests/fixtures/tiny.ron"))
         .unwrap()
         .replace("duration_s: 5.0", "duration_s: 1000000.0")
-        .replace("replications: 10", "replications: 40");
+        .replace("replications: 10", "replications: 10000");
     std::fs::write(&long, text_in).unwrap();
     let o = Command::new(BIN)
         .args(["run", long.to_str().unwrap(), "--out"])
@@ -285,4 +286,37 @@ fn baselines_and_results_are_read_only_from_regular_files() {
     assert_ne!(o.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("FIFO"), "{stderr}");
     assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+/// A run whose checkpoints stop completing (a worker lost for good, no spare) runs to its
+/// end within the budget, exits 0, and says so: a warning in the printed result naming the
+/// replay buffers, and a `runaway` list in `manifest.json`.
+#[test]
+fn a_run_whose_checkpoints_stop_completing_is_flagged_in_the_result_and_manifest() {
+    let dir = TempDir::new("resources", "runaway");
+    let out = dir.path().to_str().unwrap();
+    let scenario = manifest_path("tests/fixtures/stalled-checkpoints.ron");
+    let o = Command::new(BIN)
+        .args(["run", scenario.to_str().unwrap(), "--out", out, "--quiet"])
+        .output()
+        .expect("faultline runs");
+    let stdout = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{stdout}{}", text(&o.stderr));
+    assert!(
+        stdout.contains("warning: runaway state in 2 of 2 runs"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("checkpoints stopped completing: none after t = "),
+        "{stdout}"
+    );
+    assert!(stdout.contains("replay buffer"), "{stdout}");
+    let manifest =
+        std::fs::read_to_string(run_dir(dir.path(), "stalled-checkpoints").join("manifest.json"))
+            .expect("manifest.json is written");
+    let json: serde_json::Value = serde_json::from_str(&manifest).expect("valid JSON");
+    let runaway = json["runaway"].as_array().expect("a runaway list");
+    assert_eq!(runaway.len(), 2);
+    assert!(runaway[0]["checkpoints_stalled_since_s"].as_f64().unwrap() >= 30.0);
+    assert_eq!(json["complete"], true);
 }

@@ -269,6 +269,10 @@ pub fn run(args: Args) -> Result<(), CliError> {
         });
     }
     print!("{headline}");
+    let runaway = experiment::output::runaway_report(&result);
+    if !runaway.is_empty() {
+        print!("\n{runaway}");
+    }
     if args.full {
         println!();
         print_table(&result);

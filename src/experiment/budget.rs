@@ -256,7 +256,7 @@ impl fmt::Display for BudgetError {
         match self {
             Self::Replication { estimate, budget } => write!(
                 f,
-                "one replication needs about {} before any queue grows (time-series buckets, \
+                "one replication needs about {} before any queue grows (time-series points, \
                  instances, channels, the fault plan) and a replication may use at most half of \
                  the memory budget of {budget}; shorten duration_s, widen metrics.bucket_s, use fewer \
                  instances, or raise --max-memory",
@@ -272,9 +272,11 @@ impl fmt::Display for BudgetError {
             Self::Output { estimate } => write!(
                 f,
                 "the run would write about {} of files (timeseries.csv has one row per \
-                 variant, replication and bucket), above the limit of {}; widen \
-                 metrics.bucket_s or run fewer variants or replications",
+                 variant, replication and time-series point, at most {} per replication), \
+                 above the limit of {}; run fewer variants or replications, or widen \
+                 metrics.bucket_s",
                 Bytes(estimate.output_bytes),
+                crate::metrics::MAX_SERIES_POINTS,
                 Bytes(MAX_OUTPUT_BYTES)
             ),
         }

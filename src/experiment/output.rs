@@ -81,6 +81,105 @@ pub struct RunManifest {
     /// What `trace.csv` holds, when the run was traced.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trace: Option<TraceManifest>,
+    /// Replications whose state ran away: checkpoints stopped completing, or the events held
+    /// kept growing (see `metrics::Runaway`). Absent when none did.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub runaway: Vec<RunawayManifest>,
+}
+
+/// One replication whose state ran away, in the manifest.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunawayManifest {
+    /// Variant label.
+    pub variant: String,
+    /// Run (replication) number.
+    pub replication: u32,
+    /// No checkpoint completed after this time \[s\] (0 with `checkpoints_ever_completed`
+    /// false: none ever did); absent if checkpoints did not stall.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkpoints_stalled_since_s: Option<f64>,
+    /// Whether any checkpoint completed.
+    pub checkpoints_ever_completed: bool,
+    /// Events held: the most in the window's second quarter and the least in its last;
+    /// absent if they did not grow.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held_second_quarter_max: Option<u64>,
+    /// See `held_second_quarter_max`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held_last_quarter_min: Option<u64>,
+    /// Events held at the end.
+    pub held_end: u64,
+    /// The largest holders at the end: `operator[index] on node: kind: events`.
+    pub largest_holders: Vec<String>,
+}
+
+/// Every replication of `result` whose state ran away, in (variant, replication) order.
+pub fn runaway_manifest(result: &RunResult) -> Vec<RunawayManifest> {
+    result
+        .cells
+        .iter()
+        .flat_map(|cell| {
+            cell.replications.iter().enumerate().filter_map(|(r, rep)| {
+                let a = rep.runaway.as_ref()?;
+                Some(RunawayManifest {
+                    variant: cell.label.clone(),
+                    replication: r as u32,
+                    checkpoints_stalled_since_s: a
+                        .checkpoints_stalled_since
+                        .map(|t| t.as_secs_f64()),
+                    checkpoints_ever_completed: a.checkpoints_ever_completed,
+                    held_second_quarter_max: a.held_growth.map(|g| g.0),
+                    held_last_quarter_min: a.held_growth.map(|g| g.1),
+                    held_end: a.held_end,
+                    largest_holders: a
+                        .holders
+                        .iter()
+                        .map(|h| {
+                            format!(
+                                "{}[{}] on {}: {}: {}",
+                                h.operator,
+                                h.index,
+                                h.node,
+                                h.kind.label(),
+                                h.events
+                            )
+                        })
+                        .collect(),
+                })
+            })
+        })
+        .collect()
+}
+
+/// The printed warning for replications whose state ran away; empty if none did.
+pub fn runaway_report(result: &RunResult) -> String {
+    let runs: Vec<(&str, usize, &crate::metrics::Runaway)> = result
+        .cells
+        .iter()
+        .flat_map(|cell| {
+            cell.replications
+                .iter()
+                .enumerate()
+                .filter_map(|(r, rep)| Some((cell.label.as_str(), r, rep.runaway.as_ref()?)))
+        })
+        .collect();
+    if runs.is_empty() {
+        return String::new();
+    }
+    let jobs = result.cells.len() * result.scenario.replications as usize;
+    let mut out = format!(
+        "warning: runaway state in {} of {jobs} runs: their results cover the whole run, but \
+         a longer run would not settle (manifest.json lists them under \"runaway\").\n",
+        runs.len()
+    );
+    let end = result.scenario.metrics.end;
+    for (label, r, a) in runs {
+        let _ = writeln!(out, "{label}, run {r}:");
+        for line in a.describe(end).lines() {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
+    out
 }
 
 /// The traced runs of a results directory, as its manifest records them.
@@ -581,6 +680,7 @@ pub fn manifest(
         duration_s: result.scenario.metrics.end.as_secs_f64(),
         warmup_s: result.scenario.metrics.warmup.as_secs_f64(),
         trace: None,
+        runaway: runaway_manifest(result),
     }
 }
 

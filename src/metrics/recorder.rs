@@ -265,6 +265,9 @@ pub struct ReplicationSummary {
     pub episodes: Vec<Episode>,
     /// Losses and duplicates dated before any fault.
     pub unblamed: super::Unblamed,
+    /// Checkpoints that stopped completing or events held that kept growing, if the run's
+    /// state ran away (see [`super::Runaway`]).
+    pub runaway: Option<super::Runaway>,
 }
 
 impl ReplicationSummary {
@@ -718,6 +721,7 @@ impl Recorder {
             kernel_events,
             episodes: a.episodes,
             unblamed: super::Unblamed::default(),
+            runaway: None,
         }
     }
 

@@ -10,11 +10,17 @@
 //! [`Overload`] names the largest holders of events. The stop line is a number of bytes that
 //! depends on the budget alone, and the bytes are counted from the replication's own
 //! requests, so the stop instant does not depend on the thread count.
+//!
+//! A replication that grows but fits runs to its end; the events it holds and its last
+//! completed checkpoint are sampled at each of the fifty progress horizons, and
+//! [`RunawayWatch`] flags it in its summary if its checkpoints stopped completing or what it
+//! holds kept growing.
 
 use super::trace::{Trace, TraceKinds, Traced};
 use super::{BARRIER_ID, Engine, Event, SimError, World};
 use crate::memory;
-use crate::metrics::ReplicationSummary;
+pub use crate::metrics::{Holder, HolderKind};
+use crate::metrics::{ReplicationSummary, RunawayWatch};
 use crate::model::OperatorKind;
 use crate::scenario::Scenario;
 use crate::sim::{SimDuration, SimTime};
@@ -43,48 +49,6 @@ pub struct Overload {
 impl Overload {
     /// How many holders a report lists.
     pub const HOLDERS: usize = 5;
-}
-
-/// One buffer of events at an instance.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Holder {
-    /// Operator name.
-    pub operator: String,
-    /// Instance index within the operator.
-    pub index: u32,
-    /// The node it runs on.
-    pub node: String,
-    /// Which buffer.
-    pub kind: HolderKind,
-    /// Events it held.
-    pub events: u64,
-    /// Offered load of the instance over the run so far: its arrival rate times its mean
-    /// service time over its servers (for input queues of operators that serve events).
-    pub offered_load: Option<f64>,
-    /// Arrivals per second at the instance over the run so far.
-    pub arrival_rate: f64,
-}
-
-/// The kind of buffer a [`Holder`] is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HolderKind {
-    /// Events waiting to be served.
-    InputQueue,
-    /// A source's retained events, kept for replay until a checkpoint completes.
-    ReplayBuffer,
-    /// An output log kept for local replay until downstream checkpoints.
-    OutputLog,
-}
-
-impl HolderKind {
-    /// Short description for reports.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::InputQueue => "input queue",
-            Self::ReplayBuffer => "replay buffer (events kept until a checkpoint completes)",
-            Self::OutputLog => "output log (events kept until downstream checkpoints)",
-        }
-    }
 }
 
 /// Runs replication `replication` of variant number `variant` of `scenario`; with
@@ -149,6 +113,11 @@ pub fn run_replication_traced(
     let before = memory::thread_net_bytes();
     let mut trace = trace.map(|kinds| Trace::new(&world, kinds));
     foreign += memory::thread_net_bytes() - before;
+    let mut watch = RunawayWatch::new(
+        scenario.metrics.warmup,
+        end,
+        world.ft.checkpoint.as_ref().map(|c| c.interval),
+    );
     loop {
         let horizon = if chunk == CHUNKS {
             end
@@ -177,7 +146,10 @@ pub fn run_replication_traced(
             let held = (memory::thread_net_bytes() - start - foreign - traced).max(0) as u64;
             if held > limit && now < end {
                 let overload = world.overload(&engine, held, limit);
-                let summary = world.finish_at(&engine, now)?;
+                watch.stop_at(now);
+                let runaway = watch.verdict(world.held_events(), || world.largest_holders(now));
+                let mut summary = world.finish_at(&engine, now)?;
+                summary.runaway = runaway;
                 if let Some(t) = trace.as_mut() {
                     t.end_at(now);
                 }
@@ -185,6 +157,7 @@ pub fn run_replication_traced(
             }
         }
         if at_horizon {
+            watch.sample(now, world.held_events(), world.last_completed);
             if chunk == CHUNKS {
                 break;
             }
@@ -194,13 +167,40 @@ pub fn run_replication_traced(
     if let Some(t) = trace.as_mut() {
         t.end_at(end);
     }
-    Ok((world.finish(&engine)?, None, trace))
+    let runaway = watch.verdict(world.held_events(), || world.largest_holders(end));
+    let mut summary = world.finish(&engine)?;
+    summary.runaway = runaway;
+    Ok((summary, None, trace))
 }
 
 impl World<'_> {
     /// What holds the events of a replication stopped at `engine.now()`.
     fn overload(&self, engine: &Engine<Event>, held_bytes: u64, limit_bytes: u64) -> Overload {
-        let now = engine.now();
+        Overload {
+            at: engine.now(),
+            held_bytes,
+            limit_bytes,
+            pending_kernel_events: engine.queue().len() as u64,
+            holders: self.largest_holders(engine.now()),
+            checkpoints_completed: self.last_completed,
+        }
+    }
+
+    /// Events held now in input queues, replay buffers and output logs (barriers apart).
+    fn held_events(&self) -> u64 {
+        self.instances
+            .iter()
+            .map(|s| {
+                let queued = s.queue.iter().filter(|q| q.event.id != BARRIER_ID).count();
+                let retained = s.source.as_ref().map_or(0, |src| src.retained.len());
+                let logged = s.log.as_ref().map_or(0, |log| log.events().count());
+                (queued + retained + logged) as u64
+            })
+            .sum()
+    }
+
+    /// The largest holders of events now, largest first (at most [`Overload::HOLDERS`]).
+    fn largest_holders(&self, now: SimTime) -> Vec<Holder> {
         let elapsed_s = now.as_secs_f64().max(1e-9);
         let mut holders = Vec::new();
         for s in &self.instances {
@@ -240,13 +240,6 @@ impl World<'_> {
         holders.sort_by_key(|h| std::cmp::Reverse(h.events));
         holders.retain(|h| h.events > 0);
         holders.truncate(Overload::HOLDERS);
-        Overload {
-            at: now,
-            held_bytes,
-            limit_bytes,
-            pending_kernel_events: engine.queue().len() as u64,
-            holders,
-            checkpoints_completed: self.last_completed,
-        }
+        holders
     }
 }
