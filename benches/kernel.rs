@@ -12,6 +12,10 @@
 //!   (the sensor-monitoring pipeline without faults).
 //! - `engine/empty_handler`: the faultline `Engine` driving a handler that only reschedules
 //!   itself (two pending events, as in M/M/1): the kernel's own overhead.
+//! - `scale/x1`, `scale/x10`, `scale/x100`: one replication of `scenarios/bench/sensor-x{K}.ron`,
+//!   the sensor pipeline with nodes, instances, keys and rate multiplied by K (written by
+//!   `benches/scale_sensor.py`; the duration shrinks with K so each has ~2.5·10⁶ kernel
+//!   events). The ratio of events per second at ×100 to ×1 is the cost of model size.
 //!
 //! Before the groups run, a counting global allocator measures heap allocations per kernel
 //! event over the second half of an M/M/1 and a sensor-monitoring replication (the first half
@@ -249,6 +253,18 @@ fn bench_faultline(c: &mut Criterion) {
     group.finish();
 }
 
+fn bench_scale(c: &mut Criterion) {
+    let mut group = c.benchmark_group("scale");
+    for k in [1, 10, 100] {
+        let scenario = load(&format!("bench/sensor-x{k}.ron"));
+        let events = replicate(&scenario);
+        let name = format!("x{k}");
+        configure(&mut group, &format!("scale/{name}"), events);
+        group.bench_function(&name, |b| b.iter(|| replicate(black_box(&scenario))));
+    }
+    group.finish();
+}
+
 fn bench_engine(c: &mut Criterion) {
     let events = empty_handler();
     let mut group = c.benchmark_group("engine");
@@ -263,7 +279,7 @@ criterion_group! {
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(4));
-    targets = bench_baseline, bench_faultline, bench_engine
+    targets = bench_baseline, bench_faultline, bench_scale, bench_engine
 }
 
 fn main() {
