@@ -386,6 +386,10 @@ pub struct World<'s> {
     replication: u32,
     nodes: Vec<NodeState>,
     instances: Vec<InstanceState<'s>>,
+    /// Each instance's node, as in `instances[i].node`, packed: every message reads its
+    /// receiver's node, and in a model of thousands of instances a read of the receiver's
+    /// whole state would be a cache miss per message. Changed only by [`World::place`].
+    node_of: Vec<NodeId>,
     edges: Vec<EdgeRoute>,
     channels: Channels,
     recorder: Recorder,
@@ -609,6 +613,7 @@ impl<'s> World<'s> {
             }
         }
         let instances_len = instances.len();
+        let node_of = instances.iter().map(|s| s.node).collect();
         let mut world = Self {
             scenario,
             ft: &variant.fault_tolerance,
@@ -616,6 +621,7 @@ impl<'s> World<'s> {
             replication,
             nodes,
             instances,
+            node_of,
             edges,
             channels: Channels::new(scenario.cluster.nodes.len(), master_seed, replication),
             recorder: Recorder::new(scenario.metrics, logical_count, instances_len),
@@ -815,6 +821,12 @@ impl<'s> World<'s> {
 
     /// Sends `event` from instance `from` along every output edge of its operator.
     #[inline(always)]
+    /// Moves instance `i` to `node` (a failover, a promoted standby).
+    fn place(&mut self, i: usize, node: NodeId) {
+        self.instances[i].node = node;
+        self.node_of[i] = node;
+    }
+
     fn emit(&mut self, from: InstanceId, event: DataEvent, cx: &mut Ctx<'_, Event>) {
         let op = self.instances[from.index()].op;
         if op.outputs.len() > 1 {
@@ -866,10 +878,7 @@ impl<'s> World<'s> {
         event: DataEvent,
         cx: &mut Ctx<'_, Event>,
     ) {
-        let (a, b) = (
-            self.instances[from.index()].node,
-            self.instances[to.index()].node,
-        );
+        let (a, b) = (self.node_of[from.index()], self.node_of[to.index()]);
         if a == b {
             self.arrive(from, to, event, cx);
         } else {

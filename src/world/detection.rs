@@ -199,7 +199,7 @@ impl World<'_> {
                 && usable(self, standby)
             {
                 self.standby[logical] = Some(node);
-                self.instances[i].node = standby;
+                self.place(i, standby);
                 self.instances[i].promoting = true;
                 if self.instances[i].status == Status::Down {
                     self.restart(InstanceId(i as u32), cx);
@@ -229,7 +229,7 @@ impl World<'_> {
                 continue;
             };
             let id = InstanceId(i as u32);
-            self.instances[i].node = spare;
+            self.place(i, spare);
             if self.instances[i].status == Status::Down {
                 self.restart(id, cx);
             }

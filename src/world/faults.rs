@@ -296,7 +296,7 @@ impl World<'_> {
                 && !self.nodes[self.instances[l].node.index()].up
             {
                 self.standby[l] = Some(self.instances[l].node);
-                self.instances[l].node = node;
+                self.place(l, node);
             }
         }
         let waiting: Vec<usize> = self
