@@ -209,20 +209,35 @@ pub fn run_traced(
     trace: Option<&TracePlan>,
     progress: &(dyn Fn(SimDuration) + Sync),
 ) -> Result<RunResult, ReplicationError> {
-    let job = |job: u32| run_job(scenario, seed, job, stop_line, trace, progress);
-    let jobs = job_count(scenario);
-    // One flat, indexed job list: rayon's collect keeps the order (variant, replication).
     // One thread runs in the caller's thread: no pool, so a caller that is itself a pool
     // worker does not spin waiting on a nested pool.
-    let results: Vec<JobOutput> = if threads <= 1 {
-        (0..jobs).map(job).collect::<Result<_, _>>()?
-    } else {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .expect("a thread pool of this size can be built")
-            .install(|| (0..jobs).into_par_iter().map(job).collect::<Result<_, _>>())?
-    };
+    if threads <= 1 {
+        let results = (0..job_count(scenario))
+            .map(|job| run_job(scenario, seed, job, stop_line, trace, progress))
+            .collect::<Result<_, _>>()?;
+        return Ok(assemble(scenario, seed, results));
+    }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a thread pool of this size can be built")
+        .install(|| run_in_current_pool(scenario, seed, stop_line, trace, progress))
+}
+
+/// [`run_traced`] on the rayon pool the caller runs in (the global pool outside any), for a
+/// caller that runs several experiments at once on one pool of its own (`validate`).
+pub fn run_in_current_pool(
+    scenario: &Scenario,
+    seed: u64,
+    stop_line: Option<u64>,
+    trace: Option<&TracePlan>,
+    progress: &(dyn Fn(SimDuration) + Sync),
+) -> Result<RunResult, ReplicationError> {
+    // One flat, indexed job list: rayon's collect keeps the order (variant, replication).
+    let results = (0..job_count(scenario))
+        .into_par_iter()
+        .map(|job| run_job(scenario, seed, job, stop_line, trace, progress))
+        .collect::<Result<_, _>>()?;
     Ok(assemble(scenario, seed, results))
 }
 
