@@ -209,32 +209,82 @@ pub fn run_traced(
     trace: Option<&TracePlan>,
     progress: &(dyn Fn(SimDuration) + Sync),
 ) -> Result<RunResult, ReplicationError> {
-    let reps = scenario.replications;
-    let jobs = scenario.variants.len() as u32 * reps;
-    let job = |job: u32| {
-        let (v, r) = ((job / reps) as usize, job % reps);
-        let kinds = trace.filter(|t| t.covers(v, r)).map(|t| t.kinds);
-        run_replication_traced(scenario, v, seed, r, stop_line, kinds, progress).map_err(|source| {
-            ReplicationError {
-                variant: scenario.variants[v].label.clone(),
-                replication: r,
-                seed,
-                source,
-            }
-        })
-    };
-    // One flat, indexed job list: rayon's collect keeps the order (variant, replication).
     // One thread runs in the caller's thread: no pool, so a caller that is itself a pool
-    // worker (a sweep point) does not spin waiting on a nested pool.
-    let results: Vec<(ReplicationSummary, Option<Overload>, Option<Trace>)> = if threads <= 1 {
-        (0..jobs).map(job).collect::<Result<_, _>>()?
-    } else {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .expect("a thread pool of this size can be built")
-            .install(|| (0..jobs).into_par_iter().map(job).collect::<Result<_, _>>())?
-    };
+    // worker does not spin waiting on a nested pool.
+    if threads <= 1 {
+        let results = (0..job_count(scenario))
+            .map(|job| run_job(scenario, seed, job, stop_line, trace, progress))
+            .collect::<Result<_, _>>()?;
+        return Ok(assemble(scenario, seed, results));
+    }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a thread pool of this size can be built")
+        .install(|| run_in_current_pool(scenario, seed, stop_line, trace, progress))
+}
+
+/// [`run_traced`] on the rayon pool the caller runs in (the global pool outside any), for a
+/// caller that runs several experiments at once on one pool of its own (`validate`).
+pub fn run_in_current_pool(
+    scenario: &Scenario,
+    seed: u64,
+    stop_line: Option<u64>,
+    trace: Option<&TracePlan>,
+    progress: &(dyn Fn(SimDuration) + Sync),
+) -> Result<RunResult, ReplicationError> {
+    // One flat, indexed job list: rayon's collect keeps the order (variant, replication).
+    let results = (0..job_count(scenario))
+        .into_par_iter()
+        .map(|job| run_job(scenario, seed, job, stop_line, trace, progress))
+        .collect::<Result<_, _>>()?;
+    Ok(assemble(scenario, seed, results))
+}
+
+/// What one job (one replication of one variant) produced: its summary, the overload that
+/// stopped it if one did, and its trace if it was traced.
+pub type JobOutput = (ReplicationSummary, Option<Overload>, Option<Trace>);
+
+/// The jobs of a run of `scenario`: one per variant and replication, numbered variant-major
+/// (job `v · replications + r` is replication `r` of variant `v`).
+pub fn job_count(scenario: &Scenario) -> u32 {
+    scenario.variants.len() as u32 * scenario.replications
+}
+
+/// Runs job `job` of `scenario` (see [`job_count`]) with master seed `seed`. Its result
+/// depends on the scenario, the seed and the job number alone, so jobs can run in any order
+/// on any thread; [`assemble`] puts them together.
+pub fn run_job(
+    scenario: &Scenario,
+    seed: u64,
+    job: u32,
+    stop_line: Option<u64>,
+    trace: Option<&TracePlan>,
+    progress: &(dyn Fn(SimDuration) + Sync),
+) -> Result<JobOutput, ReplicationError> {
+    let reps = scenario.replications;
+    let (v, r) = ((job / reps) as usize, job % reps);
+    let kinds = trace.filter(|t| t.covers(v, r)).map(|t| t.kinds);
+    run_replication_traced(scenario, v, seed, r, stop_line, kinds, progress).map_err(|source| {
+        ReplicationError {
+            variant: scenario.variants[v].label.clone(),
+            replication: r,
+            seed,
+            source,
+        }
+    })
+}
+
+/// The [`RunResult`] of `scenario` run with master seed `seed`, from every job's output in
+/// job order (see [`job_count`]). Every sum runs in that order, so the result does not
+/// depend on the order the jobs ran in.
+pub fn assemble(scenario: &Scenario, seed: u64, results: Vec<JobOutput>) -> RunResult {
+    let reps = scenario.replications;
+    assert_eq!(
+        results.len(),
+        job_count(scenario) as usize,
+        "a run is assembled from every one of its jobs"
+    );
     let kernel_events = results.iter().map(|r| r.0.kernel_events).sum();
     let mut stopped = Vec::new();
     let mut traces = Vec::new();
@@ -268,14 +318,14 @@ pub fn run_traced(
         .collect();
     let mut scenario = scenario.clone();
     scenario.set_seed(seed);
-    Ok(RunResult {
+    RunResult {
         scenario,
         seed,
         cells,
         kernel_events,
         stopped,
         traces,
-    })
+    }
 }
 
 /// The paired difference of one metric between a variant and the first (reference) variant.

@@ -1,6 +1,7 @@
-//! Parameter sweeps: a grid of scenario edits × variants × replications, run point by point,
-//! written atomically so that an interrupted sweep resumes where it stopped, sharded across
-//! machines and merged back into exactly the same files.
+//! Parameter sweeps: a grid of scenario edits × variants × replications, run as one list of
+//! runs spread over every core, each point written atomically once its runs are done, so
+//! that an interrupted sweep resumes where it stopped, sharded across machines and merged
+//! back into exactly the same files.
 //!
 //! A sweep file names a base scenario, axes (a parameter path and its values; several axes
 //! form a grid), optionally a subset of the base's variants and the replications. Point k of
@@ -18,7 +19,6 @@ pub mod path;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::experiment::{self, output};
@@ -589,50 +589,168 @@ pub fn run(
             missing.push(k);
         }
     }
-    // Each point gets an equal share of the budget per core (at most one point per core
-    // runs at once; see `point_budget`), so its stop line does not depend on --threads.
-    let stop_lines = match budget {
-        Some(b) => missing
-            .iter()
-            .map(|&k| point_budget(sweep, k, b).map(Some))
-            .collect::<Result<Vec<_>, _>>()?,
-        None => vec![None; missing.len()],
-    };
-    // Points run in parallel, one per worker, each with its replications in sequence: a
-    // point's results depend on its seed alone, and each is written on its own, so neither
-    // the order nor the thread count reaches the files.
+    // Every run (point × variant × replication) gets an equal share of the budget per core
+    // (at most one run per core at once; see `point_budget`), so its stop line does not
+    // depend on --threads.
+    let mut plans = Vec::with_capacity(missing.len());
+    for &k in &missing {
+        let scenario = sweep.point_scenario(k)?;
+        let stop_line = budget
+            .map(|b| point_budget(sweep, k, &scenario, b))
+            .transpose()?;
+        plans.push(PointPlan {
+            k,
+            jobs: experiment::job_count(&scenario),
+            stop_line,
+        });
+    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.max(1))
         .build()
         .expect("a thread pool of this size can be built");
-    pool.install(|| {
-        missing
-            .par_iter()
-            .zip(&stop_lines)
-            .try_for_each(|(&k, &line)| {
-                run_point(sweep, &points_dir, k, line).map(|()| done(k, true))
-            })
-    })?;
+    pool.install(|| run_points(sweep, &points_dir, &plans, done))?;
     let computed = missing.len();
     // Charts too are drawn by the sweep's workers, so `--threads` bounds the whole run.
     pool.install(|| finish_if_complete(sweep, out))?;
     Ok(computed)
 }
 
-/// Computes grid point `k` and writes `points_dir/pNNNN/` atomically: into a temporary
-/// directory first, renamed when complete, so a kill at any moment leaves it complete or
-/// absent.
-fn run_point(
+/// A missing point to compute: its index, how many runs it has and their stop line.
+struct PointPlan {
+    k: usize,
+    jobs: u32,
+    stop_line: Option<u64>,
+}
+
+/// A point whose runs are under way: its scenario (built when its first run starts) and the
+/// output of each run finished so far, in job order.
+#[derive(Default)]
+struct PointRuns {
+    scenario: Option<std::sync::Arc<scenario::Scenario>>,
+    outputs: Vec<Option<experiment::JobOutput>>,
+    finished: u32,
+}
+
+/// Runs every job of `plans`' points on the current pool's workers and writes each point
+/// (calling `done(k, true)`) as soon as its last run finishes.
+///
+/// The jobs form one list — point by point, each point's in `experiment::job_count` order —
+/// handed out in that order: each worker takes the next job whenever it is free, so every
+/// core stays busy until the last run, whatever the number of points, and the points are
+/// finished roughly in order, at most about one per worker in flight (which bounds the
+/// results held, see `point_budget`, and leaves a killed sweep a near prefix of points).
+/// A run's result depends on its point's scenario, seed and job number alone, and a point
+/// is assembled from its runs in job order (`experiment::assemble`), so neither the order
+/// the runs finish in nor the thread count reaches the files.
+///
+/// After a failure no further job starts; the runs under way finish and the points they
+/// complete are written. Of the failures, the first point's (then its first job's) is
+/// returned.
+fn run_points(
+    sweep: &Sweep,
+    points_dir: &Path,
+    plans: &[PointPlan],
+    done: &(dyn Fn(usize, bool) + Sync),
+) -> Result<(), SweepError> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    // Job j of the list is job j − starts[i] of point i, where starts[i] ≤ j < starts[i + 1].
+    let mut starts = Vec::with_capacity(plans.len() + 1);
+    starts.push(0usize);
+    for p in plans {
+        starts.push(starts.last().copied().unwrap_or(0) + p.jobs as usize);
+    }
+    let total = starts.last().copied().unwrap_or(0);
+    let points: Vec<Mutex<PointRuns>> = plans.iter().map(|_| Mutex::default()).collect();
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let failures: Mutex<Vec<(usize, u32, SweepError)>> = Mutex::new(Vec::new());
+    let fail = |i: usize, job: u32, e: SweepError| {
+        failed.store(true, Ordering::SeqCst);
+        failures.lock().expect("no worker panics").push((i, job, e));
+    };
+    let worker = || {
+        while !failed.load(Ordering::SeqCst) {
+            let j = next.fetch_add(1, Ordering::SeqCst);
+            if j >= total {
+                break;
+            }
+            let i = starts.partition_point(|&s| s <= j) - 1;
+            let plan = &plans[i];
+            let job = (j - starts[i]) as u32;
+            let scenario = {
+                let mut runs = points[i].lock().expect("no worker panics");
+                if runs.scenario.is_none() {
+                    match sweep.point_scenario(plan.k) {
+                        Ok(s) => runs.scenario = Some(Arc::new(s)),
+                        Err(e) => {
+                            drop(runs);
+                            fail(i, job, e);
+                            break;
+                        }
+                    }
+                    runs.outputs = (0..plan.jobs).map(|_| None).collect();
+                }
+                Arc::clone(runs.scenario.as_ref().expect("built above"))
+            };
+            let seed = scenario.seed.unwrap_or(1);
+            let output =
+                match experiment::run_job(&scenario, seed, job, plan.stop_line, None, &|_| {}) {
+                    Ok(o) => o,
+                    Err(e) => {
+                        let describe = sweep.describe(plan.k);
+                        fail(
+                            i,
+                            job,
+                            SweepError::Run(format!("point {} ({describe}): {e}", plan.k)),
+                        );
+                        break;
+                    }
+                };
+            let complete = {
+                let mut runs = points[i].lock().expect("no worker panics");
+                runs.outputs[job as usize] = Some(output);
+                runs.finished += 1;
+                (runs.finished == plan.jobs).then(|| std::mem::take(&mut *runs))
+            };
+            if let Some(runs) = complete {
+                let outputs = runs
+                    .outputs
+                    .into_iter()
+                    .map(|o| o.expect("every run of a complete point has finished"))
+                    .collect();
+                let scenario = runs.scenario.expect("built by the point's first run");
+                match finish_point(sweep, points_dir, plan.k, &scenario, outputs) {
+                    Ok(()) => done(plan.k, true),
+                    Err(e) => fail(i, 0, e),
+                }
+            }
+        }
+    };
+    // One worker per pool thread, each taking jobs until the list is done.
+    rayon::broadcast(|_| worker());
+    let mut failures = failures.into_inner().expect("no worker panics");
+    failures.sort_by_key(|&(i, job, _)| (i, job));
+    match failures.into_iter().next() {
+        Some((_, _, e)) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// Assembles point `k` of `scenario` from its runs' `outputs` (in job order) and writes
+/// `points_dir/pNNNN/` atomically: into a temporary directory first, renamed when complete,
+/// so a kill at any moment leaves it complete or absent. A point one of whose runs outgrew
+/// its memory budget is not written.
+fn finish_point(
     sweep: &Sweep,
     points_dir: &Path,
     k: usize,
-    stop_line: Option<u64>,
+    scenario: &scenario::Scenario,
+    outputs: Vec<experiment::JobOutput>,
 ) -> Result<(), SweepError> {
-    let dir = points_dir.join(Sweep::point_dir(k));
-    let scenario = sweep.point_scenario(k)?;
     let seed = scenario.seed.unwrap_or(1);
-    let result = experiment::run_within(&scenario, seed, 1, stop_line, &|_| {})
-        .map_err(|e| SweepError::Run(format!("point {k} ({}): {e}", sweep.describe(k))))?;
+    let result = experiment::assemble(scenario, seed, outputs);
     if !result.stopped.is_empty() {
         return Err(SweepError::Overloaded {
             point: k,
@@ -640,6 +758,7 @@ fn run_point(
             report: experiment::budget::overload_report(&result),
         });
     }
+    let dir = points_dir.join(Sweep::point_dir(k));
     let tmp = points_dir.join(format!(
         ".{}.partial-{}",
         Sweep::point_dir(k),
@@ -669,25 +788,32 @@ pub fn looks_like_sweep(text: &str) -> bool {
     spans.field("base").is_some() && spans.field("axes").is_some()
 }
 
-/// The cores of this machine: at most one point per core runs at once.
+/// The cores of this machine: at most one run per core runs at once.
 pub fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// Point `k`'s stop line: its replications run one after another on one worker, and one
-/// point per core runs at once, so a point's share is the budget over the cores.
-fn point_budget(sweep: &Sweep, k: usize, budget: Budget) -> Result<u64, SweepError> {
-    let scenario = sweep.point_scenario(k)?;
+/// The stop line of point `k`'s runs. One run per core runs at once, and the worker running
+/// it holds, besides, the finished runs of the point it works on until that point is
+/// written (about one point per worker is in flight, see `run_points`). So each core's
+/// share is the budget over the cores, and it must hold one run and its point's results:
+/// the plan of the whole point (every variant and replication kept) run one at a time.
+fn point_budget(
+    sweep: &Sweep,
+    k: usize,
+    scenario: &scenario::Scenario,
+    budget: Budget,
+) -> Result<u64, SweepError> {
     let share = Budget {
         bytes: budget.bytes / cores() as u64,
         ..budget
     };
-    experiment::plan(&scenario, share, 1)
+    experiment::plan(scenario, share, 1)
         .map(|p| p.stop_line)
         .map_err(|e| {
             SweepError::Budget(format!(
                 "point {k} ({}) cannot fit its share ({}) of the memory budget of {budget}, one \
-                 point per core: {e}",
+                 run per core: {e}",
                 sweep.describe(k),
                 crate::memory::Bytes(share.bytes)
             ))

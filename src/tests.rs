@@ -19,6 +19,7 @@ mod scenario_errors;
 mod scenario_files;
 mod sink;
 mod sweep_errors;
+mod sweep_threads;
 mod trace;
 
 use std::path::{Path, PathBuf};

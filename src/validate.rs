@@ -293,7 +293,8 @@ pub struct Setup {
     pub out: PathBuf,
     /// Full or quick.
     pub mode: Mode,
-    /// Worker threads for replications.
+    /// Worker threads of the pool [`run`] runs every check on (a family of checks run on
+    /// its own uses the pool it is called in).
     pub threads: usize,
 }
 
@@ -309,31 +310,51 @@ impl Setup {
     }
 }
 
+/// What one family of checks gives: its checks and the charts it drew.
+type GroupOutcome = Result<(Vec<Check>, Vec<PathBuf>), ValidateError>;
+
 /// Runs every check and writes `report.md` with its charts into `setup.out`.
+///
+/// The families of checks are independent (each runs its own scenarios and draws its own
+/// charts), so they run at once on one pool of `setup.threads` workers, their replications
+/// sharing it: a family with fewer replications than workers, or waiting on its last one,
+/// leaves no core idle while another has work. Their outcomes are put together in a fixed
+/// order, so the report does not depend on which finished first.
 pub fn run(setup: &Setup) -> Result<Outcome, ValidateError> {
     std::fs::create_dir_all(&setup.out).map_err(|e| ValidateError::Write(setup.out.clone(), e))?;
+    let no_charts = |checks: Vec<Check>| (checks, Vec::new());
+    let families: [&(dyn Fn() -> GroupOutcome + Sync); 9] = [
+        &|| queues::checks(setup).map(no_charts),
+        &|| {
+            let (checks, unavailability) = availability::checks(setup)?;
+            Ok((checks, charts::availability(setup, &unavailability)?))
+        },
+        &|| detection::checks(setup).map(no_charts),
+        &|| flow::checks(setup).map(no_charts),
+        &|| sinks::checks(setup).map(no_charts),
+        &|| checkpointing::checks(setup),
+        &|| {
+            let (checks, recovery) = recovery::checks(setup)?;
+            Ok((checks, charts::recovery(setup, &recovery)?))
+        },
+        &|| hwang::checks(setup),
+        &|| presets::checks(setup),
+    ];
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(setup.threads.max(1))
+        .build()
+        .map_err(|e| ValidateError::Run(format!("no thread pool: {e}")))?;
+    let outcomes: Vec<GroupOutcome> = pool.install(|| {
+        use rayon::prelude::*;
+        families.par_iter().map(|family| family()).collect()
+    });
     let mut outcome = Outcome::default();
-    outcome.checks.extend(queues::checks(setup)?);
-    let (checks, unavailability) = availability::checks(setup)?;
-    outcome.checks.extend(checks);
-    outcome
-        .charts
-        .extend(charts::availability(setup, &unavailability)?);
-    outcome.checks.extend(detection::checks(setup)?);
-    outcome.checks.extend(flow::checks(setup)?);
-    outcome.checks.extend(sinks::checks(setup)?);
-    let (checks, paths) = checkpointing::checks(setup)?;
-    outcome.checks.extend(checks);
-    outcome.charts.extend(paths);
-    let (checks, recovery) = recovery::checks(setup)?;
-    outcome.checks.extend(checks);
-    outcome.charts.extend(charts::recovery(setup, &recovery)?);
-    let (checks, paths) = hwang::checks(setup)?;
-    outcome.checks.extend(checks);
-    outcome.charts.extend(paths);
-    let (checks, paths) = presets::checks(setup)?;
-    outcome.checks.extend(checks);
-    outcome.charts.extend(paths);
+    // The first family's error in report order, whichever failed first.
+    for family in outcomes {
+        let (checks, charts) = family?;
+        outcome.checks.extend(checks);
+        outcome.charts.extend(charts);
+    }
     // Stable sort: report order is group order, then the order checks were made in.
     outcome.checks.sort_by_key(|c| c.group);
     report::write(setup, &outcome)?;
@@ -342,7 +363,7 @@ pub fn run(setup: &Setup) -> Result<Outcome, ValidateError> {
 
 /// Loads validation scenario `file`, lets `edit` change its parsed form (durations in quick
 /// mode, a swept parameter), validates it again and runs every replication with the file's
-/// own seed.
+/// own seed, on the current rayon pool.
 pub(crate) fn run_file(
     setup: &Setup,
     file: &str,
@@ -357,7 +378,8 @@ pub(crate) fn run_file(
     let scenario = crate::scenario::from_file(parsed, &path, base)
         .map_err(|e| ValidateError::Scenario(path.clone(), e.to_string()))?;
     let seed = scenario.seed.unwrap_or(1);
-    let result = crate::experiment::run(&scenario, seed, setup.threads, &|_| {})
+    // On the pool `run` installed (the checks of several files run at once on it).
+    let result = crate::experiment::run_in_current_pool(&scenario, seed, None, None, &|_| {})
         .map_err(|e| ValidateError::Run(format!("{}: {e}", path.display())))?;
     Ok((scenario, result))
 }

@@ -26,15 +26,17 @@ pub struct Args {
     /// Run only shard i of N (points k with k mod N = i), e.g. `--shard 0/4`.
     #[arg(long, value_parser = parse_shard)]
     pub shard: Option<Shard>,
-    /// Worker threads for each point's replications (default: all cores).
+    /// Worker threads, each running one replication of one variant of one point at a time
+    /// (default: all cores). Results do not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub threads: Option<u32>,
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
     /// Memory the sweep may use, e.g. 4G (default: 3/4 of this machine's memory limit). Each
-    /// point gets an equal share per core; a point whose replications outgrow it is stopped
-    /// and reported, and a point that cannot fit is refused before anything runs.
+    /// core gets an equal share, for the replication it runs and the finished replications
+    /// of that replication's point; a point whose replications outgrow it is stopped and
+    /// reported, and a point that cannot fit is refused before anything runs.
     #[arg(long, value_name = "SIZE", value_parser = crate::memory::parse_size)]
     pub max_memory: Option<u64>,
     /// Instead of running, write a Slurm job-array script running N shards (one array task
@@ -105,13 +107,13 @@ pub fn run(args: Args) -> Result<(), CliError> {
             stale.display()
         );
     }
-    // One point per core at most: each point's share of the budget is per core.
+    // One run per core at most: each run's share of the budget is per core.
     let cores = sweep::cores();
     let threads = match args.threads.map(|t| t as usize) {
         Some(t) if t > cores => {
             eprintln!(
-                "note: --threads {t} lowered to {cores}: each point's memory share assumes at \
-                 most one point per core (results do not depend on the thread count)"
+                "note: --threads {t} lowered to {cores}: each run's memory share assumes at \
+                 most one run per core (results do not depend on the thread count)"
             );
             cores
         }

@@ -301,26 +301,21 @@ struct Case {
     stream: u32,
 }
 
-/// `reps` replications of every case, grouped by case in replication order. Replication r of
-/// every case with the same stream index sees the same failure timeline.
-fn run_cases(
-    pool: &rayon::ThreadPool,
-    cases: &[Case],
-    reps: u32,
-) -> Result<Vec<Vec<Run>>, ValidateError> {
+/// `reps` replications of every case, grouped by case in replication order, run on the
+/// current rayon pool. Replication r of every case with the same stream index sees the same
+/// failure timeline.
+fn run_cases(cases: &[Case], reps: u32) -> Result<Vec<Vec<Run>>, ValidateError> {
     let jobs = cases.len() * reps as usize;
     // One flat, indexed job list: rayon's collect keeps the order whatever the thread count.
-    let runs: Vec<Run> = pool.install(|| {
-        (0..jobs)
-            .into_par_iter()
-            .map(|job| {
-                let case = cases[job / reps as usize];
-                let r = (job % reps as usize) as u32;
-                let seed = derive_seed(SEED, r, Stream::Faults, case.stream);
-                simulate(case.tau_min * 60.0, case.mtbf_min * 60.0, seed)
-            })
-            .collect::<Result<_, _>>()
-    })?;
+    let runs: Vec<Run> = (0..jobs)
+        .into_par_iter()
+        .map(|job| {
+            let case = cases[job / reps as usize];
+            let r = (job % reps as usize) as u32;
+            let seed = derive_seed(SEED, r, Stream::Faults, case.stream);
+            simulate(case.tau_min * 60.0, case.mtbf_min * 60.0, seed)
+        })
+        .collect::<Result<_, _>>()?;
     Ok(runs
         .chunks(reps.max(1) as usize)
         .map(<[Run]>::to_vec)
@@ -543,10 +538,6 @@ fn loss_check(runs: &[Run], mode: Mode) -> Check {
 /// per failure.
 pub fn checks(setup: &Setup) -> Result<(Vec<Check>, Vec<PathBuf>), ValidateError> {
     let plan = Plan::new(setup.mode);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(setup.threads.max(1))
-        .build()
-        .map_err(|e| ValidateError::Run(format!("checkpointing: no thread pool: {e}")))?;
     let mut cases = Vec::new();
     let mut studies = Vec::new();
     for (stream, &m) in MTBFS_MIN.iter().enumerate() {
@@ -565,7 +556,7 @@ pub fn checks(setup: &Setup) -> Result<(Vec<Check>, Vec<PathBuf>), ValidateError
             hours: Vec::new(),
         });
     }
-    let mut results = run_cases(&pool, &cases, plan.reps)?.into_iter();
+    let mut results = run_cases(&cases, plan.reps)?.into_iter();
     for study in &mut studies {
         study.hours = results
             .by_ref()
@@ -578,7 +569,7 @@ pub fn checks(setup: &Setup) -> Result<(Vec<Check>, Vec<PathBuf>), ValidateError
         mtbf_min: LOSS_CASE.0,
         stream: LOSS_STREAM,
     };
-    let loss_runs = run_cases(&pool, &[loss_case], plan.loss_reps)?;
+    let loss_runs = run_cases(&[loss_case], plan.loss_reps)?;
 
     let mut rows = Vec::new();
     for study in &studies {
@@ -731,8 +722,8 @@ mod tests {
                 .build()
                 .unwrap()
         };
-        let one = run_cases(&pool(1), &cases, 6).unwrap();
-        assert_eq!(one, run_cases(&pool(2), &cases, 6).unwrap());
+        let one = pool(1).install(|| run_cases(&cases, 6)).unwrap();
+        assert_eq!(one, pool(2).install(|| run_cases(&cases, 6)).unwrap());
         assert_eq!(
             one[0][5],
             simulate(1800.0, 3600.0, derive_seed(SEED, 5, Stream::Faults, 0)).unwrap()
