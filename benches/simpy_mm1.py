@@ -10,7 +10,7 @@ benches/kernel.rs: lambda = 0.9 and mu = 1 per ms, FIFO, one server. Two version
   documentation writes a queue.
 
 Prints customers per CPU-second and the equivalent kernel events per second (two per
-customer, as faultline counts them), the median of five runs of 10^6 customers.
+customer, as faultline counts them), the median of five runs of 500 000 customers.
 
 Usage: benches/reference.sh (installs SimPy in a virtual environment under target/ first).
 """
@@ -24,7 +24,7 @@ import time
 import simpy
 
 LAMBDA, MU = 0.9, 1.0  # per ms
-CUSTOMERS = 1_000_000
+CUSTOMERS = 500_000
 
 
 def lean(customers: int, seed: int) -> int:
