@@ -13,7 +13,7 @@ pub const CDF_PROBABILITIES: [f64; 24] = [
 /// `m = ⌈buckets / MAX_SERIES_POINTS⌉` consecutive buckets into each point (counts and delay
 /// sums add up exactly), so the memory a replication holds and the rows of `timeseries.csv`
 /// stay bounded however long the run. The SLA is still judged bucket by bucket at the
-/// configured width, as the run goes ([`SlaJudge`]).
+/// configured width, as the run goes.
 pub const MAX_SERIES_POINTS: u64 = 4096;
 
 /// Width of a point of the time series for a run to `end` in buckets of `bucket`: `bucket`,
