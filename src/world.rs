@@ -34,7 +34,7 @@ use std::num::NonZeroU32;
 
 use rand::SeedableRng;
 
-pub use channel::{Channels, LinkCondition, LinkId};
+pub use channel::{Channels, LinkCondition, MessageId};
 use checkpoint::expected_barriers;
 pub use event::Event;
 use flow::{Flow, NO_CHANNEL};
@@ -893,7 +893,7 @@ impl<'s> World<'s> {
             );
             self.network_messages += u64::from(attempts);
             self.network_bytes += u64::from(attempts) * u64::from(event.bytes);
-            cx.schedule_at(at, Event::Deliver { link });
+            cx.schedule_at(at, Event::Deliver { message: link });
         }
     }
 
@@ -1530,7 +1530,7 @@ impl Handler<Event> for World<'_> {
     fn handle(&mut self, event: Event, cx: &mut Ctx<'_, Event>) {
         match event {
             Event::SourceEmit { instance } => self.on_source_emit(instance, cx),
-            Event::Deliver { link } => {
+            Event::Deliver { message: link } => {
                 let (from, to, event) = self.channels.receive(link);
                 self.arrive(from, to, event, cx)
             }

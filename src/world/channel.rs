@@ -6,23 +6,31 @@
 //! at the link's bandwidth queues behind earlier messages) and delivers in FIFO order: a message
 //! never overtakes an earlier one on the same link. Retransmissions are not charged bandwidth.
 
-use std::collections::VecDeque;
-
 use rand::SeedableRng;
 
 use crate::model::{DataEvent, InstanceId, Network, NodeId};
 use crate::sim::{SimDuration, SimRng, SimTime, Stream, derive_seed};
 
-/// Mutable state of one directed link that has carried traffic.
+/// Mutable state of one directed link that has carried traffic: 16 bytes, so that the links
+/// of a large cluster stay in cache.
 #[derive(Debug)]
 struct LinkState {
     /// When the link finishes its current transmission.
     free_at: SimTime,
     /// Arrival time of the last message, for FIFO delivery.
     last_arrival: SimTime,
-    /// Messages on the wire, oldest first. Arrival times on a link never decrease, so the
-    /// kernel delivers them in this order and a delivery event only names the link.
-    in_transit: VecDeque<(InstanceId, InstanceId, DataEvent)>,
+}
+
+/// A message on the wire, in its slot until it arrives.
+#[derive(Clone, Copy, Debug)]
+struct InTransit {
+    from: InstanceId,
+    to: InstanceId,
+    event: DataEvent,
+    /// Its link and its place in the link's sending order: the order in which the messages
+    /// on the wire are listed (link by link, oldest first).
+    link: u32,
+    sent: u64,
 }
 
 /// Mutable state of every directed link, plus one network random stream per sending node.
@@ -33,6 +41,12 @@ pub struct Channels {
     /// Per ordered node pair: index into `links`, or `u32::MAX` if never used.
     index: Vec<u32>,
     links: Vec<LinkState>,
+    /// Messages on the wire, each in a slot its delivery event names (no per-link queue to
+    /// touch at the send and again at the arrival); freed slots are reused last-in first-out,
+    /// so the slot a send writes is one the cache holds.
+    slots: Vec<Option<InTransit>>,
+    free: Vec<u32>,
+    sent: u64,
     rngs: Vec<SimRng>,
     /// Separate streams for control datagrams (heartbeats), so that adding a failure
     /// detector never shifts the data path's draws.
@@ -85,9 +99,9 @@ const CONTROL_STREAM_OFFSET: u32 = 1 << 20;
 /// Credit streams after the control streams.
 const CREDIT_STREAM_OFFSET: u32 = 2 << 20;
 
-/// Identifies a link that has carried traffic; what a delivery event carries.
+/// Identifies a message on the wire; what its delivery event carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct LinkId(pub u32);
+pub struct MessageId(pub u32);
 
 impl Channels {
     /// Idle links for `nodes` nodes, with random streams of `replication`.
@@ -96,6 +110,9 @@ impl Channels {
             nodes,
             index: vec![u32::MAX; nodes * nodes],
             links: Vec::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
+            sent: 0,
             rngs: (0..nodes)
                 .map(|n| {
                     SimRng::seed_from_u64(derive_seed(
@@ -216,54 +233,67 @@ impl Channels {
         mut on_void: impl FnMut(InstanceId, &DataEvent),
     ) -> u64 {
         let mut n = 0;
-        for link in &mut self.links {
-            for (from, to, e) in link.in_transit.iter_mut() {
-                if voidable(*from, *to, e) {
-                    on_void(*to, e);
-                    // A voided barrier stays apart: it took no flow-control credit.
-                    e.id = if e.id == super::BARRIER_ID {
-                        super::VOID_BARRIER_ID
-                    } else {
-                        void_id
-                    };
-                    n += 1;
-                }
+        for slot in self.listing() {
+            let m = self.slots[slot]
+                .as_mut()
+                .expect("listed slots hold a message");
+            let e = &mut m.event;
+            if voidable(m.from, m.to, e) {
+                on_void(m.to, e);
+                // A voided barrier stays apart: it took no flow-control credit.
+                e.id = if e.id == super::BARRIER_ID {
+                    super::VOID_BARRIER_ID
+                } else {
+                    void_id
+                };
+                n += 1;
             }
         }
         n
     }
 
+    /// The slots holding a message, link by link in the order links were first used, each
+    /// link's oldest first (rollbacks and end-of-run accounting only: it sorts).
+    fn listing(&self) -> Vec<usize> {
+        let mut live: Vec<(u32, u64, usize)> = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter_map(|(k, m)| m.as_ref().map(|m| (m.link, m.sent, k)))
+            .collect();
+        live.sort_unstable();
+        live.into_iter().map(|(_, _, k)| k).collect()
+    }
+
     /// Every message on the wire with its sender and receiver.
     pub fn messages_with_ends(&self) -> impl Iterator<Item = (InstanceId, InstanceId, &DataEvent)> {
-        self.links
-            .iter()
-            .flat_map(|l| l.in_transit.iter().map(|(from, to, e)| (*from, *to, e)))
+        self.listing().into_iter().map(|k| {
+            let m = self.slots[k].as_ref().expect("listed slots hold a message");
+            (m.from, m.to, &m.event)
+        })
     }
 
     /// Every data message on the wire (for end-of-run accounting).
     pub fn messages_in_transit(&self) -> impl Iterator<Item = &DataEvent> {
-        self.links
-            .iter()
-            .flat_map(|l| l.in_transit.iter().map(|(_, _, e)| e))
+        self.messages_with_ends().map(|(_, _, e)| e)
     }
 
-    fn link_state(&mut self, from: NodeId, to: NodeId) -> (LinkId, &mut LinkState) {
+    fn link_state(&mut self, from: NodeId, to: NodeId) -> (u32, &mut LinkState) {
         let i = from.index() * self.nodes + to.index();
         if self.index[i] == u32::MAX {
             self.index[i] = self.links.len() as u32;
             self.links.push(LinkState {
                 free_at: SimTime::ZERO,
                 last_arrival: SimTime::ZERO,
-                in_transit: VecDeque::new(),
             });
         }
         let id = self.index[i];
-        (LinkId(id), &mut self.links[id as usize])
+        (id, &mut self.links[id as usize])
     }
 
     /// Puts a reliable message of `event` from instance `sender` on node `from` to instance `to`
-    /// on `to_node` on the wire at `now`. Returns the link, the arrival time (at which the kernel must call
-    /// [`Channels::receive`] for that link) and the number of transmissions it took.
+    /// on `to_node` on the wire at `now`. Returns the message, the arrival time (at which the kernel must call
+    /// [`Channels::receive`] for it) and the number of transmissions it took.
     #[inline]
     pub fn send_reliable(
         &mut self,
@@ -273,7 +303,7 @@ impl Channels {
         event: DataEvent,
         now: SimTime,
         condition: &LinkCondition,
-    ) -> (LinkId, SimTime, u32) {
+    ) -> (MessageId, SimTime, u32) {
         let link = network.link(from, to_node);
         let rto = link.retransmit_timeout.as_nanos().max(1);
         let (first_try, cut_attempts) = first_possible_try(now, rto, condition);
@@ -297,25 +327,42 @@ impl Channels {
             .saturating_add(latency)
             .max(state.last_arrival);
         state.last_arrival = arrival;
-        state.in_transit.push_back((sender, to, event));
-        (id, arrival, cut_attempts + lost + 1)
+        let message = InTransit {
+            from: sender,
+            to,
+            event,
+            link: id,
+            sent: self.sent,
+        };
+        self.sent += 1;
+        let slot = match self.free.pop() {
+            Some(k) => {
+                self.slots[k as usize] = Some(message);
+                k
+            }
+            None => {
+                self.slots.push(Some(message));
+                (self.slots.len() - 1) as u32
+            }
+        };
+        (MessageId(slot), arrival, cut_attempts + lost + 1)
     }
 
-    /// The oldest message on `link` — the next to arrive — with its sender and receiver.
-    pub fn peek(&self, link: LinkId) -> Option<(InstanceId, InstanceId, &DataEvent)> {
-        self.links[link.0 as usize]
-            .in_transit
-            .front()
-            .map(|(from, to, e)| (*from, *to, e))
+    /// Message `id`, still on the wire, with its sender and receiver.
+    pub fn peek(&self, id: MessageId) -> Option<(InstanceId, InstanceId, &DataEvent)> {
+        self.slots[id.0 as usize]
+            .as_ref()
+            .map(|m| (m.from, m.to, &m.event))
     }
 
-    /// Takes the oldest message off `link`: the one whose arrival is being handled.
+    /// Takes message `id` off the wire: the one whose arrival is being handled.
     #[inline]
-    pub fn receive(&mut self, link: LinkId) -> (InstanceId, InstanceId, DataEvent) {
-        self.links[link.0 as usize]
-            .in_transit
-            .pop_front()
-            .expect("a delivery event has a message in transit on its link")
+    pub fn receive(&mut self, id: MessageId) -> (InstanceId, InstanceId, DataEvent) {
+        let m = self.slots[id.0 as usize]
+            .take()
+            .expect("a delivery event names a message on the wire");
+        self.free.push(id.0);
+        (m.from, m.to, m.event)
     }
 
     /// Data messages (not barriers) on the wire now.

@@ -1,6 +1,6 @@
 //! Every cause of change in a replication, one variant each.
 
-use super::channel::LinkId;
+use super::channel::MessageId;
 use crate::model::{InstanceId, NodeId};
 
 /// A kernel event of the dataflow world. Kept small (12 bytes) and `Copy`: the queue moves
@@ -12,11 +12,11 @@ pub enum Event {
         /// The source instance.
         instance: InstanceId,
     },
-    /// The oldest data message on a link arrives (the link's FIFO queue holds the payload,
-    /// which keeps this event small).
+    /// A data message arrives (its payload waits in the channels' slot, which keeps this
+    /// event small).
     Deliver {
-        /// The link.
-        link: LinkId,
+        /// The message.
+        message: MessageId,
     },
     /// An instance finishes serving the event in one of its service slots.
     ServiceDone {

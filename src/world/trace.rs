@@ -810,7 +810,7 @@ impl World<'_> {
             Event::SourceEmit { instance } | Event::WindowFire { instance } => {
                 at(&mut row, instance)
             }
-            Event::Deliver { link } => {
+            Event::Deliver { message: link } => {
                 if let Some((from, to, e)) = self.channels.peek(link) {
                     at(&mut row, to);
                     let from = self.instances[from.index()].node.0;
