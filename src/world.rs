@@ -883,7 +883,7 @@ impl<'s> World<'s> {
             self.arrive(from, to, event, cx);
         } else {
             let condition = self.link_condition(a, b);
-            let (link, at, attempts) = self.channels.send_reliable(
+            let (message, at, attempts) = self.channels.send_reliable(
                 &self.scenario.cluster.network,
                 (a, b),
                 (from, to),
@@ -893,7 +893,7 @@ impl<'s> World<'s> {
             );
             self.network_messages += u64::from(attempts);
             self.network_bytes += u64::from(attempts) * u64::from(event.bytes);
-            cx.schedule_at(at, Event::Deliver { message: link });
+            cx.schedule_at(at, Event::Deliver { message });
         }
     }
 
@@ -1530,8 +1530,8 @@ impl Handler<Event> for World<'_> {
     fn handle(&mut self, event: Event, cx: &mut Ctx<'_, Event>) {
         match event {
             Event::SourceEmit { instance } => self.on_source_emit(instance, cx),
-            Event::Deliver { message: link } => {
-                let (from, to, event) = self.channels.receive(link);
+            Event::Deliver { message } => {
+                let (from, to, event) = self.channels.receive(message);
                 self.arrive(from, to, event, cx)
             }
             Event::Credit { channel } => self.on_credit(channel, cx),

@@ -388,7 +388,7 @@ mod tests {
     }
 
     fn send(ch: &mut Channels, net: &Network, bytes: u32, now: SimTime) -> (SimTime, u32) {
-        let (link, at, attempts) = ch.send_reliable(
+        let (message, at, attempts) = ch.send_reliable(
             net,
             (NodeId(0), NodeId(1)),
             (InstanceId(0), InstanceId(0)),
@@ -396,7 +396,7 @@ mod tests {
             now,
             &LinkCondition::default(),
         );
-        ch.receive(link);
+        ch.receive(message);
         (at, attempts)
     }
 
@@ -455,7 +455,7 @@ mod tests {
             blocked_until: Some(SimTime::from_nanos(25_000_000)),
             ..Default::default()
         };
-        let (link, at, attempts) = ch.send_reliable(
+        let (message, at, attempts) = ch.send_reliable(
             &net,
             (NodeId(0), NodeId(1)),
             (InstanceId(0), InstanceId(0)),
@@ -463,7 +463,7 @@ mod tests {
             SimTime::ZERO,
             &cut,
         );
-        ch.receive(link);
+        ch.receive(message);
         assert_eq!((at, attempts), (SimTime::from_nanos(31_000_000), 4));
         assert_eq!(
             ch.send_datagram(&net, NodeId(0), NodeId(1), SimTime::ZERO, &cut),

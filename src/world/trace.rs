@@ -810,8 +810,8 @@ impl World<'_> {
             Event::SourceEmit { instance } | Event::WindowFire { instance } => {
                 at(&mut row, instance)
             }
-            Event::Deliver { message: link } => {
-                if let Some((from, to, e)) = self.channels.peek(link) {
+            Event::Deliver { message } => {
+                if let Some((from, to, e)) = self.channels.peek(message) {
                     at(&mut row, to);
                     let from = self.instances[from.index()].node.0;
                     if e.id == super::BARRIER_ID {
