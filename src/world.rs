@@ -819,14 +819,13 @@ impl<'s> World<'s> {
         }
     }
 
-    /// Sends `event` from instance `from` along every output edge of its operator.
-    #[inline(always)]
     /// Moves instance `i` to `node` (a failover, a promoted standby).
     fn place(&mut self, i: usize, node: NodeId) {
         self.instances[i].node = node;
         self.node_of[i] = node;
     }
 
+    /// Sends `event` from instance `from` along every output edge of its operator.
     fn emit(&mut self, from: InstanceId, event: DataEvent, cx: &mut Ctx<'_, Event>) {
         let op = self.instances[from.index()].op;
         if op.outputs.len() > 1 {
@@ -841,7 +840,9 @@ impl<'s> World<'s> {
                 (Routing::Forward, None) => sender.index,
                 (_, None) => {
                     let t = sender.next_target[k];
-                    sender.next_target[k] = (t + 1) % route.targets.get();
+                    // A comparison, not a division: this runs once per event and edge.
+                    let next = t + 1;
+                    sender.next_target[k] = if next == route.targets.get() { 0 } else { next };
                     t
                 }
             };
